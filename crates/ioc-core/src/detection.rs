@@ -1,0 +1,285 @@
+//! A detection: what one run hunts for, assembled from every input by a [`DetectionBuilder`].
+//!
+//! The builder is where accounting starts. Each record a reader meets becomes exactly one
+//! [`Record`]: accepted as an indicator, merged into an earlier duplicate, rejected with a reason,
+//! or skipped by a stated policy. Nothing a reader sees can vanish without a record.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::exclusion::{Exclusion, ExclusionKind};
+use crate::indicator::{Indicator, IndicatorValue, Source};
+
+/// What is hunted for, and what to leave out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Detection {
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub references: Vec<String>,
+    pub tags: Vec<String>,
+    /// The input names, in the order given.
+    pub sources: Vec<String>,
+    /// Sorted by kind, then value; no two share a value.
+    #[serde(skip)]
+    pub indicators: Vec<Indicator>,
+    pub exclusions: Vec<Exclusion>,
+}
+
+impl Detection {
+    /// The name used for the detection in comments and file names: the family, else the title.
+    pub fn label(&self) -> &str {
+        self.family.as_deref().unwrap_or(&self.title)
+    }
+
+    pub fn structured_exclusions(&self) -> impl Iterator<Item = &Exclusion> {
+        self.exclusions.iter().filter(|e| e.expr().is_some())
+    }
+
+    pub fn prose_exclusions(&self) -> impl Iterator<Item = &Exclusion> {
+        self.exclusions.iter().filter(|e| e.expr().is_none())
+    }
+}
+
+/// The fate of one input record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordState {
+    /// Became the indicator at this index of [`Detection::indicators`].
+    Indicator(usize),
+    /// Same value as the indicator at this index, first seen elsewhere.
+    Duplicate(usize),
+    Rejected(String),
+    Skipped(String),
+}
+
+/// One record of the input, as the reader met it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub source: Source,
+    /// The value as written.
+    pub original: String,
+    /// The type the input declared, if it declared one.
+    pub declared_type: Option<String>,
+    pub state: RecordState,
+}
+
+/// Collects what readers find into one [`Detection`].
+#[derive(Debug, Default)]
+pub struct DetectionBuilder {
+    detection: Detection,
+    by_value: HashMap<IndicatorValue, usize>,
+    records: Vec<Record>,
+}
+
+impl DetectionBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Notes an input, for the header comments of every query.
+    pub fn add_source(&mut self, name: &str) {
+        if !self.detection.sources.iter().any(|s| s == name) {
+            self.detection.sources.push(name.to_string());
+        }
+    }
+
+    /// The first title given wins; later inputs only fill what is still empty.
+    pub fn set_title(&mut self, title: &str) {
+        if self.detection.title.is_empty() && !title.trim().is_empty() {
+            self.detection.title = title.trim().to_string();
+        }
+    }
+
+    pub fn set_family(&mut self, family: &str) {
+        if self.detection.family.is_none() && !family.trim().is_empty() {
+            self.detection.family = Some(family.trim().to_string());
+        }
+    }
+
+    pub fn set_description(&mut self, description: &str) {
+        if self.detection.description.is_none() && !description.trim().is_empty() {
+            self.detection.description = Some(description.trim().to_string());
+        }
+    }
+
+    pub fn add_reference(&mut self, reference: &str) {
+        push_unique(&mut self.detection.references, reference.trim());
+    }
+
+    pub fn add_tag(&mut self, tag: &str) {
+        push_unique(&mut self.detection.tags, tag.trim());
+    }
+
+    /// Adds an indicator, or merges it into an earlier one with the same value.
+    ///
+    /// Merging keeps the earliest first-seen date, the highest confidence and every tag, so
+    /// the result does not depend on which duplicate came first.
+    pub fn accept(&mut self, indicator: Indicator, declared_type: Option<&str>) {
+        let source = indicator.source.clone();
+        let original = indicator.original.clone();
+        let state = match self.by_value.get(&indicator.value) {
+            Some(&index) => {
+                merge_meta(&mut self.detection.indicators[index], &indicator);
+                RecordState::Duplicate(index)
+            }
+            None => {
+                let index = self.detection.indicators.len();
+                self.by_value.insert(indicator.value.clone(), index);
+                self.detection.indicators.push(indicator);
+                RecordState::Indicator(index)
+            }
+        };
+        self.records.push(Record {
+            source,
+            original,
+            declared_type: declared_type.map(str::to_string),
+            state,
+        });
+    }
+
+    pub fn reject(
+        &mut self,
+        source: Source,
+        original: &str,
+        declared_type: Option<&str>,
+        reason: impl Into<String>,
+    ) {
+        self.records.push(Record {
+            source,
+            original: original.to_string(),
+            declared_type: declared_type.map(str::to_string),
+            state: RecordState::Rejected(reason.into()),
+        });
+    }
+
+    pub fn skip(
+        &mut self,
+        source: Source,
+        original: &str,
+        declared_type: Option<&str>,
+        reason: impl Into<String>,
+    ) {
+        self.records.push(Record {
+            source,
+            original: original.to_string(),
+            declared_type: declared_type.map(str::to_string),
+            state: RecordState::Skipped(reason.into()),
+        });
+    }
+
+    pub fn add_exclusion(
+        &mut self,
+        text: &str,
+        scenario: Option<&str>,
+        source: Source,
+        kind: ExclusionKind,
+    ) {
+        let id = format!("x{}", self.detection.exclusions.len() + 1);
+        self.detection.exclusions.push(Exclusion {
+            id,
+            text: text.trim().to_string(),
+            scenario: scenario.map(|s| s.trim().to_string()),
+            source,
+            kind,
+        });
+    }
+
+    pub fn indicator_count(&self) -> usize {
+        self.detection.indicators.len()
+    }
+
+    /// Sorts the indicators by kind and value and returns the detection with its records.
+    pub fn finish(mut self) -> (Detection, Vec<Record>) {
+        let mut order: Vec<usize> = (0..self.detection.indicators.len()).collect();
+        order.sort_by(|&a, &b| {
+            self.detection.indicators[a].value.cmp(&self.detection.indicators[b].value)
+        });
+        let mut new_index = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let mut slots: Vec<Option<Indicator>> =
+            self.detection.indicators.drain(..).map(Some).collect();
+        self.detection.indicators =
+            order.iter().map(|&old| slots[old].take().expect("each index once")).collect();
+        for record in &mut self.records {
+            match &mut record.state {
+                RecordState::Indicator(i) | RecordState::Duplicate(i) => *i = new_index[*i],
+                _ => {}
+            }
+        }
+        if self.detection.title.is_empty() {
+            self.detection.title = match &self.detection.family {
+                Some(family) => format!("{family} indicators"),
+                None => "ioc-emit indicators".to_string(),
+            };
+        }
+        (self.detection, self.records)
+    }
+}
+
+fn push_unique(list: &mut Vec<String>, item: &str) {
+    if !item.is_empty() && !list.iter().any(|s| s == item) {
+        list.push(item.to_string());
+    }
+}
+
+fn merge_meta(kept: &mut Indicator, other: &Indicator) {
+    let (a, b) = (&mut kept.meta, &other.meta);
+    a.first_seen = match (a.first_seen.take(), &b.first_seen) {
+        (Some(x), Some(y)) => Some(if *y < x { y.clone() } else { x }),
+        (x, y) => x.or_else(|| y.clone()),
+    };
+    a.confidence = a.confidence.max(b.confidence);
+    for tag in &b.tags {
+        push_unique(&mut a.tags, tag);
+    }
+    a.tags.sort();
+    if a.threat_type.is_none() {
+        a.threat_type.clone_from(&b.threat_type);
+    }
+    if a.malware.is_none() {
+        a.malware.clone_from(&b.malware);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicator::{IndicatorKind, Metadata};
+
+    fn indicator(text: &str, line: u32, first_seen: &str) -> Indicator {
+        Indicator {
+            value: IndicatorValue::parse(IndicatorKind::IpPort.into(), text).unwrap(),
+            original: text.to_string(),
+            source: Source::line("r.md", line),
+            meta: Metadata { first_seen: Some(first_seen.into()), ..Metadata::default() },
+        }
+    }
+
+    #[test]
+    fn duplicates_merge_and_indicators_sort() {
+        let mut b = DetectionBuilder::new();
+        b.accept(indicator("10.0.0.2:80", 1, "2026-01-02"), None);
+        b.accept(indicator("10.0.0.1:80", 2, "2026-01-05"), None);
+        b.accept(indicator("10.0.0.2:80", 3, "2026-01-01"), None);
+        b.reject(Source::line("r.md", 4), "nonsense", Some("ip:port"), "bad");
+        let (d, records) = b.finish();
+        let values: Vec<String> = d.indicators.iter().map(|i| i.value.to_string()).collect();
+        assert_eq!(values, ["10.0.0.1:80", "10.0.0.2:80"]);
+        assert_eq!(d.indicators[1].meta.first_seen.as_deref(), Some("2026-01-01"));
+        let states: Vec<&RecordState> = records.iter().map(|r| &r.state).collect();
+        assert_eq!(
+            states,
+            [
+                &RecordState::Indicator(1),
+                &RecordState::Indicator(0),
+                &RecordState::Duplicate(1),
+                &RecordState::Rejected("bad".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,675 @@
+//! Typed indicators: what an IOC is, how its value is validated and how it is canonicalised.
+//!
+//! Every value is checked once, here, when a reader hands it over. Backends only ever see
+//! canonical values: refanged, lower-cased where the kind is case-insensitive, and proven to
+//! be what their kind says they are.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+
+use serde::Serialize;
+
+/// The kinds of indicator the model knows.
+///
+/// The order of the variants is the order of output: queries and rules list their
+/// indicators by kind, then by value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum IndicatorKind {
+    #[serde(rename = "ipv4")]
+    Ipv4,
+    #[serde(rename = "ipv6")]
+    Ipv6,
+    #[serde(rename = "ip:port")]
+    IpPort,
+    #[serde(rename = "cidr")]
+    Cidr,
+    #[serde(rename = "domain")]
+    Domain,
+    #[serde(rename = "url")]
+    Url,
+    #[serde(rename = "md5")]
+    Md5,
+    #[serde(rename = "sha1")]
+    Sha1,
+    #[serde(rename = "sha256")]
+    Sha256,
+    #[serde(rename = "email")]
+    Email,
+    #[serde(rename = "filename")]
+    FileName,
+}
+
+impl IndicatorKind {
+    pub const ALL: [IndicatorKind; 11] = [
+        IndicatorKind::Ipv4,
+        IndicatorKind::Ipv6,
+        IndicatorKind::IpPort,
+        IndicatorKind::Cidr,
+        IndicatorKind::Domain,
+        IndicatorKind::Url,
+        IndicatorKind::Md5,
+        IndicatorKind::Sha1,
+        IndicatorKind::Sha256,
+        IndicatorKind::Email,
+        IndicatorKind::FileName,
+    ];
+
+    /// The name used in summaries, JSON output and `--list-backends`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndicatorKind::Ipv4 => "ipv4",
+            IndicatorKind::Ipv6 => "ipv6",
+            IndicatorKind::IpPort => "ip:port",
+            IndicatorKind::Cidr => "cidr",
+            IndicatorKind::Domain => "domain",
+            IndicatorKind::Url => "url",
+            IndicatorKind::Md5 => "md5",
+            IndicatorKind::Sha1 => "sha1",
+            IndicatorKind::Sha256 => "sha256",
+            IndicatorKind::Email => "email",
+            IndicatorKind::FileName => "filename",
+        }
+    }
+
+    pub fn is_hash(self) -> bool {
+        matches!(self, IndicatorKind::Md5 | IndicatorKind::Sha1 | IndicatorKind::Sha256)
+    }
+
+    pub fn is_network_address(self) -> bool {
+        matches!(
+            self,
+            IndicatorKind::Ipv4 | IndicatorKind::Ipv6 | IndicatorKind::IpPort | IndicatorKind::Cidr
+        )
+    }
+}
+
+impl fmt::Display for IndicatorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a reader believes a value to be, before validation.
+///
+/// Feeds name types loosely (`ip:port`, `sha256_hash`, `ip-dst`, `hostname`); readers map
+/// their own names onto this, and [`IndicatorValue::parse`] checks the value against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindHint {
+    Exact(IndicatorKind),
+    /// An IP address of either family.
+    Ip,
+    /// A hash whose algorithm is told by its length.
+    AnyHash,
+}
+
+impl From<IndicatorKind> for KindHint {
+    fn from(kind: IndicatorKind) -> Self {
+        KindHint::Exact(kind)
+    }
+}
+
+/// A validated, canonical indicator value.
+///
+/// The derived order (kind first, then value; IP addresses numerically) is the output order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IndicatorValue {
+    Ipv4(Ipv4Addr),
+    Ipv6(Ipv6Addr),
+    IpPort { ip: IpAddr, port: u16 },
+    Cidr { network: IpAddr, prefix: u8 },
+    Domain(String),
+    Url(CanonicalUrl),
+    Md5(String),
+    Sha1(String),
+    Sha256(String),
+    Email(String),
+    FileName(String),
+}
+
+/// A URL kept as text, with its scheme and host lower-cased and the rest left exactly as given.
+///
+/// The rest (path, query, fragment) is case-sensitive on most servers, so it is never touched:
+/// not re-encoded, not given a trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CanonicalUrl {
+    text: String,
+    /// Byte offset where the scheme and authority end and the path begins.
+    authority_end: usize,
+    scheme_len: usize,
+    host: String,
+}
+
+impl CanonicalUrl {
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// `scheme://authority`, lower-cased.
+    pub fn origin(&self) -> &str {
+        &self.text[..self.authority_end]
+    }
+
+    /// Path, query and fragment as given; may be empty.
+    pub fn rest(&self) -> &str {
+        &self.text[self.authority_end..]
+    }
+
+    pub fn scheme(&self) -> &str {
+        &self.text[..self.scheme_len]
+    }
+
+    /// The URL without `scheme://`, the form that proxies and some EDR tables store.
+    pub fn without_scheme(&self) -> &str {
+        &self.text[self.scheme_len + 3..]
+    }
+
+    /// The host as an ASCII name or address literal, lower-cased.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+}
+
+impl IndicatorValue {
+    pub fn kind(&self) -> IndicatorKind {
+        match self {
+            IndicatorValue::Ipv4(_) => IndicatorKind::Ipv4,
+            IndicatorValue::Ipv6(_) => IndicatorKind::Ipv6,
+            IndicatorValue::IpPort { .. } => IndicatorKind::IpPort,
+            IndicatorValue::Cidr { .. } => IndicatorKind::Cidr,
+            IndicatorValue::Domain(_) => IndicatorKind::Domain,
+            IndicatorValue::Url(_) => IndicatorKind::Url,
+            IndicatorValue::Md5(_) => IndicatorKind::Md5,
+            IndicatorValue::Sha1(_) => IndicatorKind::Sha1,
+            IndicatorValue::Sha256(_) => IndicatorKind::Sha256,
+            IndicatorValue::Email(_) => IndicatorKind::Email,
+            IndicatorValue::FileName(_) => IndicatorKind::FileName,
+        }
+    }
+
+    /// Validates `text` (already refanged and trimmed) as the kind the reader expects.
+    pub fn parse(hint: KindHint, text: &str) -> Result<IndicatorValue, InvalidValue> {
+        if text.is_empty() {
+            return Err(InvalidValue::new("the value is empty"));
+        }
+        if let Some(c) = text.chars().find(|c| c.is_control()) {
+            return Err(InvalidValue::new(format!(
+                "the value holds the control character U+{:04X}",
+                c as u32
+            )));
+        }
+        match hint {
+            KindHint::Ip => parse_ip(text),
+            KindHint::AnyHash => parse_any_hash(text),
+            KindHint::Exact(kind) => match kind {
+                IndicatorKind::Ipv4 => match parse_ip(text)? {
+                    v @ IndicatorValue::Ipv4(_) => Ok(v),
+                    _ => Err(InvalidValue::new("expected an IPv4 address, found IPv6")),
+                },
+                IndicatorKind::Ipv6 => parse_ip(text),
+                IndicatorKind::IpPort => parse_ip_port(text),
+                IndicatorKind::Cidr => parse_cidr(text),
+                IndicatorKind::Domain => parse_domain(text).map(IndicatorValue::Domain),
+                IndicatorKind::Url => parse_url(text).map(IndicatorValue::Url),
+                IndicatorKind::Md5 | IndicatorKind::Sha1 | IndicatorKind::Sha256 => {
+                    parse_hash(kind, text)
+                }
+                IndicatorKind::Email => parse_email(text),
+                IndicatorKind::FileName => parse_file_name(text),
+            },
+        }
+    }
+
+    /// The canonical text of the value, as backends write it.
+    pub fn canonical(&self) -> String {
+        self.to_string()
+    }
+
+    pub fn as_url(&self) -> Option<&CanonicalUrl> {
+        match self {
+            IndicatorValue::Url(url) => Some(url),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for IndicatorValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IndicatorValue::Ipv4(ip) => write!(f, "{ip}"),
+            IndicatorValue::Ipv6(ip) => write!(f, "{ip}"),
+            IndicatorValue::IpPort { ip: IpAddr::V4(ip), port } => write!(f, "{ip}:{port}"),
+            IndicatorValue::IpPort { ip: IpAddr::V6(ip), port } => write!(f, "[{ip}]:{port}"),
+            IndicatorValue::Cidr { network, prefix } => write!(f, "{network}/{prefix}"),
+            IndicatorValue::Url(url) => f.write_str(url.as_str()),
+            IndicatorValue::Domain(s)
+            | IndicatorValue::Md5(s)
+            | IndicatorValue::Sha1(s)
+            | IndicatorValue::Sha256(s)
+            | IndicatorValue::Email(s)
+            | IndicatorValue::FileName(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Why a value was rejected. The message is shown to the user as is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct InvalidValue {
+    pub message: String,
+}
+
+impl InvalidValue {
+    pub fn new(message: impl Into<String>) -> Self {
+        InvalidValue { message: message.into() }
+    }
+}
+
+fn parse_ip(text: &str) -> Result<IndicatorValue, InvalidValue> {
+    match IpAddr::from_str(text) {
+        Ok(IpAddr::V4(ip)) => Ok(IndicatorValue::Ipv4(ip)),
+        // An IPv4-mapped address names an IPv4 host; hunting it as IPv6 would miss every log
+        // that records the host the ordinary way.
+        Ok(IpAddr::V6(ip)) => match ip.to_ipv4_mapped() {
+            Some(v4) => Ok(IndicatorValue::Ipv4(v4)),
+            None => Ok(IndicatorValue::Ipv6(ip)),
+        },
+        Err(_) => Err(InvalidValue::new(format!("{text:?} is not an IP address"))),
+    }
+}
+
+fn parse_ip_port(text: &str) -> Result<IndicatorValue, InvalidValue> {
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| InvalidValue::new("a bracketed IPv6 address is missing its ']'"))?;
+        let port = after.strip_prefix(':').ok_or_else(|| {
+            InvalidValue::new(format!("{text:?} has no port after the bracketed address"))
+        })?;
+        (host, port)
+    } else {
+        match text.rsplit_once(':') {
+            Some((host, port)) if !host.contains(':') => (host, port),
+            Some(_) => {
+                return Err(InvalidValue::new(format!(
+                    "{text:?} is ambiguous: write an IPv6 address with a port as [address]:port"
+                )))
+            }
+            None => return Err(InvalidValue::new(format!("{text:?} has no port"))),
+        }
+    };
+    let port = parse_port(port)?;
+    let ip = match parse_ip(host)? {
+        IndicatorValue::Ipv4(ip) => IpAddr::V4(ip),
+        IndicatorValue::Ipv6(ip) => IpAddr::V6(ip),
+        _ => unreachable!("parse_ip returns only addresses"),
+    };
+    Ok(IndicatorValue::IpPort { ip, port })
+}
+
+fn parse_port(text: &str) -> Result<u16, InvalidValue> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(InvalidValue::new(format!("port {text:?} is not a number")));
+    }
+    match text.parse::<u16>() {
+        Ok(0) | Err(_) => Err(InvalidValue::new(format!("port {text} is outside 1-65535"))),
+        Ok(port) => Ok(port),
+    }
+}
+
+fn parse_cidr(text: &str) -> Result<IndicatorValue, InvalidValue> {
+    let (addr, prefix) = text
+        .split_once('/')
+        .ok_or_else(|| InvalidValue::new(format!("{text:?} has no /prefix")))?;
+    let ip = match parse_ip(addr)? {
+        IndicatorValue::Ipv4(ip) => IpAddr::V4(ip),
+        IndicatorValue::Ipv6(ip) => IpAddr::V6(ip),
+        _ => unreachable!("parse_ip returns only addresses"),
+    };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let prefix: u8 = prefix
+        .parse()
+        .ok()
+        .filter(|p| *p <= max)
+        .ok_or_else(|| InvalidValue::new(format!("prefix /{prefix} is outside 0-{max}")))?;
+    let network = mask(ip, prefix);
+    if network != ip {
+        return Err(InvalidValue::new(format!(
+            "{text} has host bits set; did you mean {network}/{prefix}?"
+        )));
+    }
+    Ok(IndicatorValue::Cidr { network, prefix })
+}
+
+fn mask(ip: IpAddr, prefix: u8) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => {
+            let bits = u32::from(v4);
+            let m = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix)) };
+            IpAddr::V4(Ipv4Addr::from(bits & m))
+        }
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6);
+            let m = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix)) };
+            IpAddr::V6(Ipv6Addr::from(bits & m))
+        }
+    }
+}
+
+/// Checks a host name and returns its canonical form: lower-case ASCII, with internationalised
+/// labels as punycode A-labels, and no trailing dot.
+pub fn parse_domain(text: &str) -> Result<String, InvalidValue> {
+    let trimmed = text.strip_suffix('.').unwrap_or(text);
+    if trimmed.is_empty() {
+        return Err(InvalidValue::new("the domain is empty"));
+    }
+    let ascii = if trimmed.is_ascii() {
+        trimmed.to_ascii_lowercase()
+    } else {
+        idna::domain_to_ascii(trimmed).map_err(|_| {
+            InvalidValue::new(format!("{text:?} is not a valid internationalised domain"))
+        })?
+    };
+    if ascii.len() > 253 {
+        return Err(InvalidValue::new("the domain is longer than 253 characters"));
+    }
+    let labels: Vec<&str> = ascii.split('.').collect();
+    if labels.len() < 2 {
+        return Err(InvalidValue::new(format!("{text:?} is not a host name: it has no dot")));
+    }
+    for label in &labels {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            // Underscores are not legal in host names but appear in real DNS names
+            // (service labels, some CDN names), so they are let through.
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !ok {
+            return Err(InvalidValue::new(format!(
+                "{text:?} is not a host name: label {label:?} is not valid"
+            )));
+        }
+    }
+    let tld = labels[labels.len() - 1];
+    if tld.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(InvalidValue::new(format!(
+            "{text:?} is not a host name: its last label is numeric"
+        )));
+    }
+    Ok(ascii)
+}
+
+fn parse_url(text: &str) -> Result<CanonicalUrl, InvalidValue> {
+    let (scheme, after) = text
+        .split_once("://")
+        .ok_or_else(|| InvalidValue::new(format!("{text:?} is not a URL: it has no scheme")))?;
+    let scheme_ok = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if !scheme_ok {
+        return Err(InvalidValue::new(format!("{text:?} has an invalid scheme {scheme:?}")));
+    }
+    if text.chars().any(char::is_whitespace) {
+        return Err(InvalidValue::new(format!("{text:?} is not a URL: it holds white space")));
+    }
+    let parsed = url::Url::parse(text)
+        .map_err(|e| InvalidValue::new(format!("{text:?} is not a valid URL: {e}")))?;
+    let host = parsed
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| InvalidValue::new(format!("{text:?} has no host")))?
+        .to_ascii_lowercase();
+
+    let authority_len = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let authority = &after[..authority_len];
+    // Keep user information as given; lower-case only the host and port part.
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((user, hp)) => (Some(user), hp),
+        None => (None, authority),
+    };
+    let hostport = canonical_hostport(hostport, &host);
+    let mut canonical = scheme.to_ascii_lowercase();
+    canonical.push_str("://");
+    if let Some(user) = userinfo {
+        canonical.push_str(user);
+        canonical.push('@');
+    }
+    canonical.push_str(&hostport);
+    let authority_end = canonical.len();
+    canonical.push_str(&after[authority_len..]);
+    Ok(CanonicalUrl { text: canonical, authority_end, scheme_len: scheme.len(), host })
+}
+
+/// Rewrites `host[:port]` with the host as the URL parser understood it (lower case, punycode),
+/// keeping the port exactly as written.
+fn canonical_hostport(hostport: &str, host: &str) -> String {
+    let port = if hostport.starts_with('[') {
+        hostport.rsplit_once("]:").map(|(_, p)| p)
+    } else {
+        hostport.rsplit_once(':').map(|(_, p)| p)
+    };
+    match port {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }
+}
+
+fn parse_hash(kind: IndicatorKind, text: &str) -> Result<IndicatorValue, InvalidValue> {
+    let want = match kind {
+        IndicatorKind::Md5 => 32,
+        IndicatorKind::Sha1 => 40,
+        _ => 64,
+    };
+    check_hex(text)?;
+    if text.len() != want {
+        return Err(InvalidValue::new(format!(
+            "a {kind} hash has {want} hex characters, this one has {}",
+            text.len()
+        )));
+    }
+    Ok(hash_value(kind, text.to_ascii_lowercase()))
+}
+
+fn parse_any_hash(text: &str) -> Result<IndicatorValue, InvalidValue> {
+    check_hex(text)?;
+    let kind = match text.len() {
+        32 => IndicatorKind::Md5,
+        40 => IndicatorKind::Sha1,
+        64 => IndicatorKind::Sha256,
+        n => {
+            return Err(InvalidValue::new(format!(
+                "a hash has 32, 40 or 64 hex characters, this one has {n}"
+            )))
+        }
+    };
+    Ok(hash_value(kind, text.to_ascii_lowercase()))
+}
+
+fn check_hex(text: &str) -> Result<(), InvalidValue> {
+    if text.contains("...") || text.contains('\u{2026}') {
+        return Err(InvalidValue::new(format!(
+            "{text:?} is a shortened display form of a hash, not a hash"
+        )));
+    }
+    if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(InvalidValue::new(format!("{text:?} is not hexadecimal")));
+    }
+    Ok(())
+}
+
+fn hash_value(kind: IndicatorKind, hex: String) -> IndicatorValue {
+    match kind {
+        IndicatorKind::Md5 => IndicatorValue::Md5(hex),
+        IndicatorKind::Sha1 => IndicatorValue::Sha1(hex),
+        _ => IndicatorValue::Sha256(hex),
+    }
+}
+
+fn parse_email(text: &str) -> Result<IndicatorValue, InvalidValue> {
+    let (local, domain) = text
+        .rsplit_once('@')
+        .ok_or_else(|| InvalidValue::new(format!("{text:?} is not an e-mail address")))?;
+    if local.is_empty() || local.chars().any(|c| c.is_whitespace() || c == '@') {
+        return Err(InvalidValue::new(format!("{text:?} has an invalid local part")));
+    }
+    let domain = parse_domain(domain)?;
+    Ok(IndicatorValue::Email(format!("{local}@{domain}")))
+}
+
+fn parse_file_name(text: &str) -> Result<IndicatorValue, InvalidValue> {
+    if text.contains(['/', '\\']) {
+        return Err(InvalidValue::new(format!(
+            "{text:?} is a path, not a file name; give the last component"
+        )));
+    }
+    if text.trim() != text {
+        return Err(InvalidValue::new("a file name may not start or end with white space"));
+    }
+    Ok(IndicatorValue::FileName(text.to_string()))
+}
+
+/// Where a record came from: a file and a line, or a JSON path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Source {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl Source {
+    pub fn line(file: impl Into<String>, line: u32) -> Self {
+        Source { file: file.into(), line: Some(line), path: None }
+    }
+
+    pub fn path(file: impl Into<String>, path: impl Into<String>) -> Self {
+        Source { file: file.into(), line: None, path: Some(path.into()) }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(path) = &self.path {
+            write!(f, " at {path}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What the feed said about an indicator besides its value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Metadata {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threat_type: Option<String>,
+    /// The date (`YYYY-MM-DD`) the feed first saw the indicator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// 0 to 100.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<u8>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub malware: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// One indicator of compromise: a canonical value plus where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Indicator {
+    pub value: IndicatorValue,
+    /// The text as it stood in the input, before refanging.
+    pub original: String,
+    pub source: Source,
+    pub meta: Metadata,
+}
+
+impl Indicator {
+    pub fn kind(&self) -> IndicatorKind {
+        self.value.kind()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(kind: IndicatorKind, text: &str) -> Result<String, String> {
+        IndicatorValue::parse(kind.into(), text).map(|v| v.to_string()).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn ip_port_keeps_the_port_and_brackets_ipv6() {
+        assert_eq!(parse(IndicatorKind::IpPort, "91.92.243.223:8090").unwrap(), "91.92.243.223:8090");
+        assert_eq!(
+            parse(IndicatorKind::IpPort, "[2001:DB8:0:0::1]:443").unwrap(),
+            "[2001:db8::1]:443"
+        );
+        assert!(parse(IndicatorKind::IpPort, "2001:db8::1:443").unwrap_err().contains("ambiguous"));
+        assert!(parse(IndicatorKind::IpPort, "1.2.3.4").unwrap_err().contains("no port"));
+        assert!(parse(IndicatorKind::IpPort, "1.2.3.4:0").is_err());
+        assert!(parse(IndicatorKind::IpPort, "1.2.3.4:65536").is_err());
+    }
+
+    #[test]
+    fn ipv4_mapped_ipv6_is_ipv4() {
+        let v = IndicatorValue::parse(KindHint::Ip, "::ffff:192.0.2.7").unwrap();
+        assert_eq!(v, IndicatorValue::Ipv4(Ipv4Addr::new(192, 0, 2, 7)));
+    }
+
+    #[test]
+    fn cidr_with_host_bits_suggests_the_network() {
+        let err = parse(IndicatorKind::Cidr, "10.1.2.3/8").unwrap_err();
+        assert!(err.contains("did you mean 10.0.0.0/8"), "{err}");
+        assert_eq!(parse(IndicatorKind::Cidr, "2001:db8::/32").unwrap(), "2001:db8::/32");
+    }
+
+    #[test]
+    fn domains_are_host_names() {
+        assert_eq!(parse(IndicatorKind::Domain, "Evil.COM.").unwrap(), "evil.com");
+        assert_eq!(parse(IndicatorKind::Domain, "bücher.example").unwrap(), "xn--bcher-kva.example");
+        assert!(parse(IndicatorKind::Domain, "frBvNnnFYR6XR622pBE0NQ==").is_err());
+        assert!(parse(IndicatorKind::Domain, "localhost").is_err());
+        assert!(parse(IndicatorKind::Domain, "1.2.3.4").is_err());
+    }
+
+    #[test]
+    fn url_lowercases_scheme_and_host_only() {
+        let v = IndicatorValue::parse(IndicatorKind::Url.into(), "HTTPS://Evil.Example:8443/A/b?Q=1")
+            .unwrap();
+        let url = v.as_url().unwrap();
+        assert_eq!(url.as_str(), "https://evil.example:8443/A/b?Q=1");
+        assert_eq!(url.origin(), "https://evil.example:8443");
+        assert_eq!(url.rest(), "/A/b?Q=1");
+        assert_eq!(url.without_scheme(), "evil.example:8443/A/b?Q=1");
+        assert_eq!(url.host(), "evil.example");
+        assert!(parse(IndicatorKind::Url, "evil.example/x").is_err());
+    }
+
+    #[test]
+    fn hashes_need_their_exact_length() {
+        assert_eq!(parse(IndicatorKind::Md5, "5FF36F2BFED0594959B6274942585334").unwrap().len(), 32);
+        assert!(parse(IndicatorKind::Sha256, "32f85cbf0fcd...d4c2").unwrap_err().contains("shortened"));
+        assert!(parse(IndicatorKind::Sha256, "8cda1c2e44c35cc8c0b8b6a12d56a4d393f772a8").is_err());
+        let any = IndicatorValue::parse(KindHint::AnyHash, "8cda1c2e44c35cc8c0b8b6a12d56a4d393f772a8");
+        assert_eq!(any.unwrap().kind(), IndicatorKind::Sha1);
+    }
+
+    #[test]
+    fn order_is_by_kind_then_value() {
+        let mut values = vec![
+            IndicatorValue::parse(KindHint::Ip, "10.0.0.10").unwrap(),
+            IndicatorValue::parse(KindHint::Ip, "10.0.0.9").unwrap(),
+            IndicatorValue::parse(IndicatorKind::Domain.into(), "a.example").unwrap(),
+        ];
+        values.sort();
+        let text: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        assert_eq!(text, ["10.0.0.9", "10.0.0.10", "a.example"]);
+    }
+}

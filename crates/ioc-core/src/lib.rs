@@ -1,0 +1,31 @@
+//! The model at the heart of ioc-emit: typed indicators, detections with their exclusions, the
+//! neutral field vocabulary, and the interface every backend implements.
+//!
+//! This crate does no I/O. Readers build a [`Detection`] with a [`DetectionBuilder`]; backends
+//! turn it into queries; [`Summary`] joins the two into the account of every input record.
+
+pub mod backend;
+pub mod detection;
+pub mod exclusion;
+pub mod field;
+pub mod indicator;
+pub mod refang;
+pub mod summary;
+pub mod text;
+
+pub use backend::{
+    find_backend, registered_backends, Backend, BackendRegistration, EmitError, EmitOptions,
+    Emission, ExclusionMode, ExclusionState, ExclusionUse, Lookback, Query, TimeUnit,
+};
+pub use detection::{Detection, DetectionBuilder, Record, RecordState};
+pub use exclusion::{parse_clause, Exclusion, ExclusionKind, Expr, Op, Polarity};
+pub use field::{Field, FieldType};
+pub use indicator::{
+    CanonicalUrl, Indicator, IndicatorKind, IndicatorValue, InvalidValue, KindHint, Metadata,
+    Source,
+};
+pub use refang::refang;
+pub use summary::{CoverageError, State, Summary};
+
+#[doc(hidden)]
+pub use inventory;

@@ -1,0 +1,202 @@
+//! The run summary: every input record with its final state, and every query with what it covers.
+//!
+//! Building it is also the check of the accounting invariant: an indicator handed to a backend
+//! that is neither in a query nor reported skipped is a bug, and [`Summary::build`] refuses it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::backend::{Backend, Emission, ExclusionUse};
+use crate::detection::{Detection, Record, RecordState};
+use crate::exclusion::Exclusion;
+use crate::indicator::{IndicatorKind, Source};
+
+/// The final state of one input record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Emitted,
+    Duplicate,
+    Rejected,
+    Skipped,
+    Unsupported,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordReport {
+    pub source: Source,
+    pub original: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<IndicatorKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    pub state: State,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<Source>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub queries: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryReport {
+    pub name: String,
+    pub backend: String,
+    pub target: String,
+    pub text: String,
+    /// Canonical values, in output order.
+    pub indicators: Vec<String>,
+    pub exclusions: Vec<ExclusionUse>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub backend: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    pub sources: Vec<String>,
+    pub counts: BTreeMap<State, usize>,
+    pub records: Vec<RecordReport>,
+    pub queries: Vec<QueryReport>,
+    pub exclusions: Vec<Exclusion>,
+    pub notes: Vec<String>,
+}
+
+/// An indicator was handed to a backend and came back neither emitted nor skipped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("backend {backend} neither emitted nor reported {value} ({kind}); this is a bug")]
+pub struct CoverageError {
+    pub backend: String,
+    pub kind: IndicatorKind,
+    pub value: String,
+}
+
+impl Summary {
+    /// Joins the reader's records with what the backend did.
+    ///
+    /// `detection` is the full detection; indicators of kinds the backend does not support
+    /// are reported as unsupported.
+    pub fn build(
+        backend: &dyn Backend,
+        profile: Option<&str>,
+        detection: &Detection,
+        records: &[Record],
+        emission: &Emission,
+        hunted: &[usize],
+    ) -> Result<Summary, CoverageError> {
+        let n = detection.indicators.len();
+        let mut queries_of: Vec<Vec<String>> = vec![Vec::new(); n];
+        for query in &emission.queries {
+            for &i in &query.indicators {
+                queries_of[i].push(query.name.clone());
+            }
+        }
+        let mut skipped: Vec<Option<&str>> = vec![None; n];
+        for (i, reason) in &emission.skipped {
+            skipped[*i] = Some(reason);
+        }
+        let mut hunted_mask = vec![false; n];
+        for &i in hunted {
+            hunted_mask[i] = true;
+        }
+        for i in 0..n {
+            if hunted_mask[i] && queries_of[i].is_empty() && skipped[i].is_none() {
+                let indicator = &detection.indicators[i];
+                return Err(CoverageError {
+                    backend: backend.name().to_string(),
+                    kind: indicator.kind(),
+                    value: indicator.value.to_string(),
+                });
+            }
+        }
+
+        let mut reports = Vec::with_capacity(records.len());
+        for record in records {
+            let mut report = RecordReport {
+                source: record.source.clone(),
+                original: record.original.clone(),
+                declared_type: record.declared_type.clone(),
+                kind: None,
+                value: None,
+                state: State::Emitted,
+                reason: None,
+                duplicate_of: None,
+                queries: Vec::new(),
+            };
+            match &record.state {
+                RecordState::Indicator(i) | RecordState::Duplicate(i) => {
+                    let indicator = &detection.indicators[*i];
+                    report.kind = Some(indicator.kind());
+                    report.value = Some(indicator.value.to_string());
+                    if let RecordState::Duplicate(_) = record.state {
+                        report.state = State::Duplicate;
+                        report.duplicate_of = Some(indicator.source.clone());
+                    } else if !hunted_mask[*i] {
+                        report.state = State::Unsupported;
+                        report.reason = Some(format!(
+                            "backend {} does not hunt {} indicators",
+                            backend.name(),
+                            indicator.kind()
+                        ));
+                    } else if !queries_of[*i].is_empty() {
+                        report.queries.clone_from(&queries_of[*i]);
+                    } else {
+                        report.state = State::Skipped;
+                        report.reason = skipped[*i].map(str::to_string);
+                    }
+                }
+                RecordState::Rejected(reason) => {
+                    report.state = State::Rejected;
+                    report.reason = Some(reason.clone());
+                }
+                RecordState::Skipped(reason) => {
+                    report.state = State::Skipped;
+                    report.reason = Some(reason.clone());
+                }
+            }
+            reports.push(report);
+        }
+
+        let mut counts = BTreeMap::new();
+        for state in
+            [State::Emitted, State::Duplicate, State::Rejected, State::Skipped, State::Unsupported]
+        {
+            counts.insert(state, reports.iter().filter(|r| r.state == state).count());
+        }
+        let queries = emission
+            .queries
+            .iter()
+            .map(|q| QueryReport {
+                name: q.name.clone(),
+                backend: backend.name().to_string(),
+                target: q.target.clone(),
+                text: q.text.clone(),
+                indicators: q
+                    .indicators
+                    .iter()
+                    .map(|&i| detection.indicators[i].value.to_string())
+                    .collect(),
+                exclusions: q.exclusions.clone(),
+            })
+            .collect();
+        Ok(Summary {
+            backend: backend.name().to_string(),
+            profile: profile.map(str::to_string),
+            title: detection.title.clone(),
+            family: detection.family.clone(),
+            sources: detection.sources.clone(),
+            counts,
+            records: reports,
+            queries,
+            exclusions: detection.exclusions.clone(),
+            notes: emission.notes.clone(),
+        })
+    }
+}
