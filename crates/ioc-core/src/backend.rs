@@ -58,8 +58,10 @@ macro_rules! register_backend {
 
 /// Every linked backend, sorted by name.
 pub fn registered_backends() -> Vec<&'static dyn Backend> {
-    let mut all: Vec<&'static dyn Backend> =
-        inventory::iter::<BackendRegistration>.into_iter().map(|r| r.backend).collect();
+    let mut all: Vec<&'static dyn Backend> = inventory::iter::<BackendRegistration>
+        .into_iter()
+        .map(|r| r.backend)
+        .collect();
     all.sort_by_key(|b| b.name());
     all
 }
@@ -108,7 +110,10 @@ impl TimeUnit {
 impl Lookback {
     /// Fourteen days: long enough for a weekly hunt with slack, and the longest period a
     /// Sentinel scheduled rule may query, so the same default serves hunting and deployment.
-    pub const DEFAULT: Lookback = Lookback { amount: 14, unit: TimeUnit::Days };
+    pub const DEFAULT: Lookback = Lookback {
+        amount: 14,
+        unit: TimeUnit::Days,
+    };
 
     pub fn as_minutes(self) -> u64 {
         let per = match self.unit {
@@ -137,7 +142,9 @@ impl FromStr for Lookback {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let text = text.trim();
-        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
         let (digits, unit) = text.split_at(split);
         let amount: u32 = digits
             .parse()
@@ -205,7 +212,9 @@ pub enum ExclusionState {
     /// Written out disabled, ready to enable.
     Commented,
     /// Could not be expressed on this target.
-    Omitted { reason: String },
+    Omitted {
+        reason: String,
+    },
     /// Carried as a comment.
     Prose,
 }
@@ -214,9 +223,16 @@ pub enum ExclusionState {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmitError {
     #[error("backend {backend}: unknown profile {profile:?}; choose one of {choices}")]
-    UnknownProfile { backend: &'static str, profile: String, choices: String },
+    UnknownProfile {
+        backend: &'static str,
+        profile: String,
+        choices: String,
+    },
     #[error("backend {backend}: {message}")]
-    Invalid { backend: &'static str, message: String },
+    Invalid {
+        backend: &'static str,
+        message: String,
+    },
 }
 
 #[cfg(test)]

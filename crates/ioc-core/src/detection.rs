@@ -27,6 +27,9 @@ pub struct Detection {
     #[serde(skip)]
     pub indicators: Vec<Indicator>,
     pub exclusions: Vec<Exclusion>,
+    /// Things a reader noticed that are not about one record, such as a table whose row count
+    /// disagrees with the count the write-up states.
+    pub warnings: Vec<String>,
 }
 
 impl Detection {
@@ -187,6 +190,12 @@ impl DetectionBuilder {
         });
     }
 
+    pub fn warn(&mut self, source: &Source, message: impl AsRef<str>) {
+        self.detection
+            .warnings
+            .push(format!("{source}: {}", message.as_ref()));
+    }
+
     pub fn indicator_count(&self) -> usize {
         self.detection.indicators.len()
     }
@@ -195,7 +204,9 @@ impl DetectionBuilder {
     pub fn finish(mut self) -> (Detection, Vec<Record>) {
         let mut order: Vec<usize> = (0..self.detection.indicators.len()).collect();
         order.sort_by(|&a, &b| {
-            self.detection.indicators[a].value.cmp(&self.detection.indicators[b].value)
+            self.detection.indicators[a]
+                .value
+                .cmp(&self.detection.indicators[b].value)
         });
         let mut new_index = vec![0; order.len()];
         for (new, &old) in order.iter().enumerate() {
@@ -203,8 +214,10 @@ impl DetectionBuilder {
         }
         let mut slots: Vec<Option<Indicator>> =
             self.detection.indicators.drain(..).map(Some).collect();
-        self.detection.indicators =
-            order.iter().map(|&old| slots[old].take().expect("each index once")).collect();
+        self.detection.indicators = order
+            .iter()
+            .map(|&old| slots[old].take().expect("each index once"))
+            .collect();
         for record in &mut self.records {
             match &mut record.state {
                 RecordState::Indicator(i) | RecordState::Duplicate(i) => *i = new_index[*i],
@@ -256,7 +269,10 @@ mod tests {
             value: IndicatorValue::parse(IndicatorKind::IpPort.into(), text).unwrap(),
             original: text.to_string(),
             source: Source::line("r.md", line),
-            meta: Metadata { first_seen: Some(first_seen.into()), ..Metadata::default() },
+            meta: Metadata {
+                first_seen: Some(first_seen.into()),
+                ..Metadata::default()
+            },
         }
     }
 
@@ -270,7 +286,10 @@ mod tests {
         let (d, records) = b.finish();
         let values: Vec<String> = d.indicators.iter().map(|i| i.value.to_string()).collect();
         assert_eq!(values, ["10.0.0.1:80", "10.0.0.2:80"]);
-        assert_eq!(d.indicators[1].meta.first_seen.as_deref(), Some("2026-01-01"));
+        assert_eq!(
+            d.indicators[1].meta.first_seen.as_deref(),
+            Some("2026-01-01")
+        );
         let states: Vec<&RecordState> = records.iter().map(|r| &r.state).collect();
         assert_eq!(
             states,

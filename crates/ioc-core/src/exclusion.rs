@@ -61,7 +61,11 @@ pub enum Expr {
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
-    Cmp { field: Field, op: Op, values: Vec<String> },
+    Cmp {
+        field: Field,
+        op: Op,
+        values: Vec<String>,
+    },
 }
 
 impl Expr {
@@ -71,18 +75,42 @@ impl Expr {
             Expr::And(items) => Expr::Or(items.iter().map(Expr::negated).collect()),
             Expr::Or(items) => Expr::And(items.iter().map(Expr::negated).collect()),
             Expr::Not(inner) => (**inner).clone(),
-            Expr::Cmp { field, op: Op::Eq, values } => {
-                Expr::Cmp { field: *field, op: Op::Ne, values: values.clone() }
-            }
-            Expr::Cmp { field, op: Op::Ne, values } => {
-                Expr::Cmp { field: *field, op: Op::Eq, values: values.clone() }
-            }
-            Expr::Cmp { field, op: Op::In, values } => {
-                Expr::Cmp { field: *field, op: Op::NotIn, values: values.clone() }
-            }
-            Expr::Cmp { field, op: Op::NotIn, values } => {
-                Expr::Cmp { field: *field, op: Op::In, values: values.clone() }
-            }
+            Expr::Cmp {
+                field,
+                op: Op::Eq,
+                values,
+            } => Expr::Cmp {
+                field: *field,
+                op: Op::Ne,
+                values: values.clone(),
+            },
+            Expr::Cmp {
+                field,
+                op: Op::Ne,
+                values,
+            } => Expr::Cmp {
+                field: *field,
+                op: Op::Eq,
+                values: values.clone(),
+            },
+            Expr::Cmp {
+                field,
+                op: Op::In,
+                values,
+            } => Expr::Cmp {
+                field: *field,
+                op: Op::NotIn,
+                values: values.clone(),
+            },
+            Expr::Cmp {
+                field,
+                op: Op::NotIn,
+                values,
+            } => Expr::Cmp {
+                field: *field,
+                op: Op::In,
+                values: values.clone(),
+            },
             cmp => Expr::Not(Box::new(cmp.clone())),
         }
     }
@@ -141,7 +169,9 @@ impl fmt::Display for Expr {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ExclusionKind {
     /// Matches the events to exclude.
-    Structured { expr: Expr },
+    Structured {
+        expr: Expr,
+    },
     Prose,
 }
 
@@ -210,7 +240,10 @@ pub fn parse_clause(clause: &str, polarity: Polarity) -> Option<Expr> {
         }
     }
     let tokens = tokenize(text)?;
-    let mut parser = Parser { tokens: &tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens: &tokens,
+        pos: 0,
+    };
     let expr = parser.or_expr()?;
     if parser.pos != tokens.len() {
         return None;
@@ -315,7 +348,11 @@ impl Parser<'_> {
             self.pos += 1;
             items.push(self.and_expr()?);
         }
-        Some(if items.len() == 1 { items.pop()? } else { Expr::Or(items) })
+        Some(if items.len() == 1 {
+            items.pop()?
+        } else {
+            Expr::Or(items)
+        })
     }
 
     fn and_expr(&mut self) -> Option<Expr> {
@@ -324,7 +361,11 @@ impl Parser<'_> {
             self.pos += 1;
             items.push(self.unary()?);
         }
-        Some(if items.len() == 1 { items.pop()? } else { Expr::And(items) })
+        Some(if items.len() == 1 {
+            items.pop()?
+        } else {
+            Expr::And(items)
+        })
     }
 
     fn unary(&mut self) -> Option<Expr> {
@@ -419,7 +460,9 @@ impl Parser<'_> {
 }
 
 fn is_keyword(word: &str) -> bool {
-    ["and", "or", "not", "in"].iter().any(|k| word.eq_ignore_ascii_case(k))
+    ["and", "or", "not", "in"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k))
 }
 
 #[cfg(test)]
@@ -460,7 +503,9 @@ mod tests {
         );
         // A dangling operand.
         assert_eq!(
-            parse(r#"process.name != "NetSupportManager.exe" OR process.parent.name == "explorer.exe" OR "taskmgr.exe""#),
+            parse(
+                r#"process.name != "NetSupportManager.exe" OR process.parent.name == "explorer.exe" OR "taskmgr.exe""#
+            ),
             None
         );
         // An unknown field.

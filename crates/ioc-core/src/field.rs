@@ -109,7 +109,10 @@ impl Field {
             return Some(field);
         }
         let lower = name.to_ascii_lowercase();
-        ALIASES.iter().find(|(alias, _)| *alias == lower).map(|(_, field)| *field)
+        ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == lower)
+            .map(|(_, field)| *field)
     }
 }
 
@@ -192,10 +195,19 @@ mod tests {
     #[test]
     fn resolves_ecs_names_and_aliases() {
         assert_eq!(Field::resolve("process.name"), Some(Field::ProcessName));
-        assert_eq!(Field::resolve("CommandLine"), Some(Field::ProcessCommandLine));
+        assert_eq!(
+            Field::resolve("CommandLine"),
+            Some(Field::ProcessCommandLine)
+        );
         assert_eq!(Field::resolve("Image"), Some(Field::ProcessExecutable));
-        assert_eq!(Field::resolve("ParentImage"), Some(Field::ProcessParentExecutable));
-        assert_eq!(Field::resolve("parent_process_name"), Some(Field::ProcessParentName));
+        assert_eq!(
+            Field::resolve("ParentImage"),
+            Some(Field::ProcessParentExecutable)
+        );
+        assert_eq!(
+            Field::resolve("parent_process_name"),
+            Some(Field::ProcessParentName)
+        );
         assert_eq!(Field::resolve("dest_ip"), Some(Field::DestinationIp));
         assert_eq!(Field::resolve("User"), Some(Field::UserName));
         assert_eq!(Field::resolve("TaskName"), None);

@@ -73,7 +73,10 @@ impl IndicatorKind {
     }
 
     pub fn is_hash(self) -> bool {
-        matches!(self, IndicatorKind::Md5 | IndicatorKind::Sha1 | IndicatorKind::Sha256)
+        matches!(
+            self,
+            IndicatorKind::Md5 | IndicatorKind::Sha1 | IndicatorKind::Sha256
+        )
     }
 
     pub fn is_network_address(self) -> bool {
@@ -238,8 +241,14 @@ impl fmt::Display for IndicatorValue {
         match self {
             IndicatorValue::Ipv4(ip) => write!(f, "{ip}"),
             IndicatorValue::Ipv6(ip) => write!(f, "{ip}"),
-            IndicatorValue::IpPort { ip: IpAddr::V4(ip), port } => write!(f, "{ip}:{port}"),
-            IndicatorValue::IpPort { ip: IpAddr::V6(ip), port } => write!(f, "[{ip}]:{port}"),
+            IndicatorValue::IpPort {
+                ip: IpAddr::V4(ip),
+                port,
+            } => write!(f, "{ip}:{port}"),
+            IndicatorValue::IpPort {
+                ip: IpAddr::V6(ip),
+                port,
+            } => write!(f, "[{ip}]:{port}"),
             IndicatorValue::Cidr { network, prefix } => write!(f, "{network}/{prefix}"),
             IndicatorValue::Url(url) => f.write_str(url.as_str()),
             IndicatorValue::Domain(s)
@@ -261,7 +270,9 @@ pub struct InvalidValue {
 
 impl InvalidValue {
     pub fn new(message: impl Into<String>) -> Self {
-        InvalidValue { message: message.into() }
+        InvalidValue {
+            message: message.into(),
+        }
     }
 }
 
@@ -345,12 +356,20 @@ fn mask(ip: IpAddr, prefix: u8) -> IpAddr {
     match ip {
         IpAddr::V4(v4) => {
             let bits = u32::from(v4);
-            let m = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix)) };
+            let m = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(prefix))
+            };
             IpAddr::V4(Ipv4Addr::from(bits & m))
         }
         IpAddr::V6(v6) => {
             let bits = u128::from(v6);
-            let m = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix)) };
+            let m = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(prefix))
+            };
             IpAddr::V6(Ipv6Addr::from(bits & m))
         }
     }
@@ -371,11 +390,15 @@ pub fn parse_domain(text: &str) -> Result<String, InvalidValue> {
         })?
     };
     if ascii.len() > 253 {
-        return Err(InvalidValue::new("the domain is longer than 253 characters"));
+        return Err(InvalidValue::new(
+            "the domain is longer than 253 characters",
+        ));
     }
     let labels: Vec<&str> = ascii.split('.').collect();
     if labels.len() < 2 {
-        return Err(InvalidValue::new(format!("{text:?} is not a host name: it has no dot")));
+        return Err(InvalidValue::new(format!(
+            "{text:?} is not a host name: it has no dot"
+        )));
     }
     for label in &labels {
         let ok = !label.is_empty()
@@ -404,13 +427,22 @@ fn parse_url(text: &str) -> Result<CanonicalUrl, InvalidValue> {
     let (scheme, after) = text
         .split_once("://")
         .ok_or_else(|| InvalidValue::new(format!("{text:?} is not a URL: it has no scheme")))?;
-    let scheme_ok = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let scheme_ok = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
     if !scheme_ok {
-        return Err(InvalidValue::new(format!("{text:?} has an invalid scheme {scheme:?}")));
+        return Err(InvalidValue::new(format!(
+            "{text:?} has an invalid scheme {scheme:?}"
+        )));
     }
     if text.chars().any(char::is_whitespace) {
-        return Err(InvalidValue::new(format!("{text:?} is not a URL: it holds white space")));
+        return Err(InvalidValue::new(format!(
+            "{text:?} is not a URL: it holds white space"
+        )));
     }
     let parsed = url::Url::parse(text)
         .map_err(|e| InvalidValue::new(format!("{text:?} is not a valid URL: {e}")))?;
@@ -437,7 +469,12 @@ fn parse_url(text: &str) -> Result<CanonicalUrl, InvalidValue> {
     canonical.push_str(&hostport);
     let authority_end = canonical.len();
     canonical.push_str(&after[authority_len..]);
-    Ok(CanonicalUrl { text: canonical, authority_end, scheme_len: scheme.len(), host })
+    Ok(CanonicalUrl {
+        text: canonical,
+        authority_end,
+        scheme_len: scheme.len(),
+        host,
+    })
 }
 
 /// Rewrites `host[:port]` with the host as the URL parser understood it (lower case, punycode),
@@ -510,7 +547,9 @@ fn parse_email(text: &str) -> Result<IndicatorValue, InvalidValue> {
         .rsplit_once('@')
         .ok_or_else(|| InvalidValue::new(format!("{text:?} is not an e-mail address")))?;
     if local.is_empty() || local.chars().any(|c| c.is_whitespace() || c == '@') {
-        return Err(InvalidValue::new(format!("{text:?} has an invalid local part")));
+        return Err(InvalidValue::new(format!(
+            "{text:?} has an invalid local part"
+        )));
     }
     let domain = parse_domain(domain)?;
     Ok(IndicatorValue::Email(format!("{local}@{domain}")))
@@ -523,7 +562,9 @@ fn parse_file_name(text: &str) -> Result<IndicatorValue, InvalidValue> {
         )));
     }
     if text.trim() != text {
-        return Err(InvalidValue::new("a file name may not start or end with white space"));
+        return Err(InvalidValue::new(
+            "a file name may not start or end with white space",
+        ));
     }
     Ok(IndicatorValue::FileName(text.to_string()))
 }
@@ -540,11 +581,19 @@ pub struct Source {
 
 impl Source {
     pub fn line(file: impl Into<String>, line: u32) -> Self {
-        Source { file: file.into(), line: Some(line), path: None }
+        Source {
+            file: file.into(),
+            line: Some(line),
+            path: None,
+        }
     }
 
     pub fn path(file: impl Into<String>, path: impl Into<String>) -> Self {
-        Source { file: file.into(), line: None, path: Some(path.into()) }
+        Source {
+            file: file.into(),
+            line: None,
+            path: Some(path.into()),
+        }
     }
 }
 
@@ -601,18 +650,27 @@ mod tests {
     use super::*;
 
     fn parse(kind: IndicatorKind, text: &str) -> Result<String, String> {
-        IndicatorValue::parse(kind.into(), text).map(|v| v.to_string()).map_err(|e| e.message)
+        IndicatorValue::parse(kind.into(), text)
+            .map(|v| v.to_string())
+            .map_err(|e| e.message)
     }
 
     #[test]
     fn ip_port_keeps_the_port_and_brackets_ipv6() {
-        assert_eq!(parse(IndicatorKind::IpPort, "91.92.243.223:8090").unwrap(), "91.92.243.223:8090");
+        assert_eq!(
+            parse(IndicatorKind::IpPort, "91.92.243.223:8090").unwrap(),
+            "91.92.243.223:8090"
+        );
         assert_eq!(
             parse(IndicatorKind::IpPort, "[2001:DB8:0:0::1]:443").unwrap(),
             "[2001:db8::1]:443"
         );
-        assert!(parse(IndicatorKind::IpPort, "2001:db8::1:443").unwrap_err().contains("ambiguous"));
-        assert!(parse(IndicatorKind::IpPort, "1.2.3.4").unwrap_err().contains("no port"));
+        assert!(parse(IndicatorKind::IpPort, "2001:db8::1:443")
+            .unwrap_err()
+            .contains("ambiguous"));
+        assert!(parse(IndicatorKind::IpPort, "1.2.3.4")
+            .unwrap_err()
+            .contains("no port"));
         assert!(parse(IndicatorKind::IpPort, "1.2.3.4:0").is_err());
         assert!(parse(IndicatorKind::IpPort, "1.2.3.4:65536").is_err());
     }
@@ -627,13 +685,22 @@ mod tests {
     fn cidr_with_host_bits_suggests_the_network() {
         let err = parse(IndicatorKind::Cidr, "10.1.2.3/8").unwrap_err();
         assert!(err.contains("did you mean 10.0.0.0/8"), "{err}");
-        assert_eq!(parse(IndicatorKind::Cidr, "2001:db8::/32").unwrap(), "2001:db8::/32");
+        assert_eq!(
+            parse(IndicatorKind::Cidr, "2001:db8::/32").unwrap(),
+            "2001:db8::/32"
+        );
     }
 
     #[test]
     fn domains_are_host_names() {
-        assert_eq!(parse(IndicatorKind::Domain, "Evil.COM.").unwrap(), "evil.com");
-        assert_eq!(parse(IndicatorKind::Domain, "bücher.example").unwrap(), "xn--bcher-kva.example");
+        assert_eq!(
+            parse(IndicatorKind::Domain, "Evil.COM.").unwrap(),
+            "evil.com"
+        );
+        assert_eq!(
+            parse(IndicatorKind::Domain, "bücher.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
         assert!(parse(IndicatorKind::Domain, "frBvNnnFYR6XR622pBE0NQ==").is_err());
         assert!(parse(IndicatorKind::Domain, "localhost").is_err());
         assert!(parse(IndicatorKind::Domain, "1.2.3.4").is_err());
@@ -641,8 +708,11 @@ mod tests {
 
     #[test]
     fn url_lowercases_scheme_and_host_only() {
-        let v = IndicatorValue::parse(IndicatorKind::Url.into(), "HTTPS://Evil.Example:8443/A/b?Q=1")
-            .unwrap();
+        let v = IndicatorValue::parse(
+            IndicatorKind::Url.into(),
+            "HTTPS://Evil.Example:8443/A/b?Q=1",
+        )
+        .unwrap();
         let url = v.as_url().unwrap();
         assert_eq!(url.as_str(), "https://evil.example:8443/A/b?Q=1");
         assert_eq!(url.origin(), "https://evil.example:8443");
@@ -654,16 +724,30 @@ mod tests {
 
     #[test]
     fn hashes_need_their_exact_length() {
-        assert_eq!(parse(IndicatorKind::Md5, "5FF36F2BFED0594959B6274942585334").unwrap().len(), 32);
-        assert!(parse(IndicatorKind::Sha256, "32f85cbf0fcd...d4c2").unwrap_err().contains("shortened"));
-        assert!(parse(IndicatorKind::Sha256, "8cda1c2e44c35cc8c0b8b6a12d56a4d393f772a8").is_err());
-        let any = IndicatorValue::parse(KindHint::AnyHash, "8cda1c2e44c35cc8c0b8b6a12d56a4d393f772a8");
+        assert_eq!(
+            parse(IndicatorKind::Md5, "5FF36F2BFED0594959B6274942585334")
+                .unwrap()
+                .len(),
+            32
+        );
+        assert!(parse(IndicatorKind::Sha256, "32f85cbf0fcd...d4c2")
+            .unwrap_err()
+            .contains("shortened"));
+        assert!(parse(
+            IndicatorKind::Sha256,
+            "8cda1c2e44c35cc8c0b8b6a12d56a4d393f772a8"
+        )
+        .is_err());
+        let any = IndicatorValue::parse(
+            KindHint::AnyHash,
+            "8cda1c2e44c35cc8c0b8b6a12d56a4d393f772a8",
+        );
         assert_eq!(any.unwrap().kind(), IndicatorKind::Sha1);
     }
 
     #[test]
     fn order_is_by_kind_then_value() {
-        let mut values = vec![
+        let mut values = [
             IndicatorValue::parse(KindHint::Ip, "10.0.0.10").unwrap(),
             IndicatorValue::parse(KindHint::Ip, "10.0.0.9").unwrap(),
             IndicatorValue::parse(IndicatorKind::Domain.into(), "a.example").unwrap(),

@@ -14,8 +14,8 @@ pub mod summary;
 pub mod text;
 
 pub use backend::{
-    find_backend, registered_backends, Backend, BackendRegistration, EmitError, EmitOptions,
-    Emission, ExclusionMode, ExclusionState, ExclusionUse, Lookback, Query, TimeUnit,
+    find_backend, registered_backends, Backend, BackendRegistration, Emission, EmitError,
+    EmitOptions, ExclusionMode, ExclusionState, ExclusionUse, Lookback, Query, TimeUnit,
 };
 pub use detection::{Detection, DetectionBuilder, Record, RecordState};
 pub use exclusion::{parse_clause, Exclusion, ExclusionKind, Expr, Op, Polarity};

@@ -46,7 +46,8 @@ pub fn refang(text: &str) -> Cow<'_, str> {
             for (fanged, plain) in SCHEMES {
                 if starts_with_ignore_case(rest, fanged) {
                     let after = &rest[fanged.len()..];
-                    if after.starts_with("://") || starts_with_ignore_case(after, "[://]")
+                    if after.starts_with("://")
+                        || starts_with_ignore_case(after, "[://]")
                         || starts_with_ignore_case(after, "[:]//")
                     {
                         out.push_str(plain);
@@ -65,7 +66,9 @@ pub fn refang(text: &str) -> Cow<'_, str> {
 
 fn needs_refang(text: &str) -> bool {
     text.contains(['[', '(', '{'])
-        || SCHEMES.iter().any(|(fanged, _)| contains_ignore_case(text, fanged))
+        || SCHEMES
+            .iter()
+            .any(|(fanged, _)| contains_ignore_case(text, fanged))
 }
 
 fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
@@ -102,8 +105,14 @@ mod tests {
 
     #[test]
     fn leaves_other_text_alone() {
-        assert_eq!(refang("https://a.example/p?q=[x]"), "https://a.example/p?q=[x]");
-        assert_eq!(refang("https://a.example/hxxp/x"), "https://a.example/hxxp/x");
+        assert_eq!(
+            refang("https://a.example/p?q=[x]"),
+            "https://a.example/p?q=[x]"
+        );
+        assert_eq!(
+            refang("https://a.example/hxxp/x"),
+            "https://a.example/hxxp/x"
+        );
         assert_eq!(refang("shxxp://x"), "shxxp://x");
         assert_eq!(refang("[2001:db8::1]:443"), "[2001:db8::1]:443");
         assert_eq!(refang("ünïcode[.]example"), "ünïcode.example");

@@ -66,6 +66,7 @@ pub struct Summary {
     pub records: Vec<RecordReport>,
     pub queries: Vec<QueryReport>,
     pub exclusions: Vec<Exclusion>,
+    pub warnings: Vec<String>,
     pub notes: Vec<String>,
 }
 
@@ -165,9 +166,13 @@ impl Summary {
         }
 
         let mut counts = BTreeMap::new();
-        for state in
-            [State::Emitted, State::Duplicate, State::Rejected, State::Skipped, State::Unsupported]
-        {
+        for state in [
+            State::Emitted,
+            State::Duplicate,
+            State::Rejected,
+            State::Skipped,
+            State::Unsupported,
+        ] {
             counts.insert(state, reports.iter().filter(|r| r.state == state).count());
         }
         let queries = emission
@@ -196,6 +201,7 @@ impl Summary {
             records: reports,
             queries,
             exclusions: detection.exclusions.clone(),
+            warnings: detection.warnings.clone(),
             notes: emission.notes.clone(),
         })
     }

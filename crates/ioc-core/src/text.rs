@@ -8,7 +8,10 @@ use std::borrow::Cow;
 /// Whether a character ends a line for some reader: the ASCII breaks, NEL, and the Unicode line
 /// and paragraph separators (which some editors and parsers honour).
 pub fn is_line_break(c: char) -> bool {
-    matches!(c, '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+    matches!(
+        c,
+        '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
 }
 
 /// `text` on one line: every line break and other control character becomes a space.
@@ -17,7 +20,15 @@ pub fn single_line(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     Cow::Owned(
-        text.chars().map(|c| if is_line_break(c) || c.is_control() { ' ' } else { c }).collect(),
+        text.chars()
+            .map(|c| {
+                if is_line_break(c) || c.is_control() {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect(),
     )
 }
 
@@ -46,7 +57,10 @@ mod tests {
 
     #[test]
     fn single_line_removes_every_break() {
-        assert_eq!(single_line("a\nb\r\nc\u{2028}d\u{85}e\u{0}f"), "a b  c d e f");
+        assert_eq!(
+            single_line("a\nb\r\nc\u{2028}d\u{85}e\u{0}f"),
+            "a b  c d e f"
+        );
         assert!(matches!(single_line("plain"), Cow::Borrowed(_)));
     }
 

@@ -1,0 +1,7 @@
+//! The backends built into the `ioc-emit` binary.
+//!
+//! A backend registers itself with `inventory` when its crate is linked, and a crate nothing
+//! refers to is not linked. Naming each crate here is what links it; the registry test in
+//! `tests/cli.rs` fails if one goes missing.
+
+use ioc_backend_kql as _;

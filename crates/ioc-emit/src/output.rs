@@ -1,0 +1,106 @@
+//! What the user sees: queries on standard output, the account of the run on standard error.
+
+use std::fmt::Write;
+
+use ioc_core::{Backend, State, Summary};
+
+/// The queries, separated by a blank line.
+pub fn queries_text(summary: &Summary) -> String {
+    let mut out = String::new();
+    for (i, query) in summary.queries.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&query.text);
+        out.push('\n');
+    }
+    out
+}
+
+/// The whole summary as pretty JSON, queries included.
+pub fn json(summary: &Summary) -> String {
+    let mut text = serde_json::to_string_pretty(summary).expect("the summary serialises");
+    text.push('\n');
+    text
+}
+
+/// Logs the account of the run: counts at info level, every row not emitted as a warning
+/// (duplicates at info), and the notes.
+pub fn report(summary: &Summary) {
+    for record in &summary.records {
+        let reason = record.reason.as_deref().unwrap_or("");
+        match record.state {
+            State::Emitted => {}
+            State::Duplicate => log::info!(
+                "{}: {:?} duplicates {}",
+                record.source,
+                record.original,
+                record
+                    .duplicate_of
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default()
+            ),
+            State::Rejected => log::warn!(
+                "{}: rejected {:?}: {reason}",
+                record.source,
+                record.original
+            ),
+            State::Skipped => {
+                log::warn!("{}: skipped {:?}: {reason}", record.source, record.original)
+            }
+            State::Unsupported => {
+                log::warn!(
+                    "{}: unsupported {:?}: {reason}",
+                    record.source,
+                    record.original
+                )
+            }
+        }
+    }
+    for warning in &summary.warnings {
+        log::warn!("{warning}");
+    }
+    for note in &summary.notes {
+        log::info!("{note}");
+    }
+    let counts: Vec<String> = summary
+        .counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(s, n)| format!("{n} {}", state_name(*s)))
+        .collect();
+    log::info!(
+        "{} records: {}; {} queries",
+        summary.records.len(),
+        counts.join(", "),
+        summary.queries.len()
+    );
+}
+
+fn state_name(state: State) -> &'static str {
+    match state {
+        State::Emitted => "emitted",
+        State::Duplicate => "duplicate",
+        State::Rejected => "rejected",
+        State::Skipped => "skipped",
+        State::Unsupported => "unsupported",
+    }
+}
+
+/// One line per backend: name, version, description, and the kinds it hunts.
+pub fn backend_list(backends: &[&'static dyn Backend]) -> String {
+    let mut out = String::new();
+    for backend in backends {
+        let kinds: Vec<&str> = backend.kinds().iter().map(|k| k.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\tkinds: {}",
+            backend.name(),
+            backend.version(),
+            backend.description(),
+            kinds.join(", ")
+        );
+    }
+    out
+}

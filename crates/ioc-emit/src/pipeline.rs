@@ -1,0 +1,77 @@
+//! The pipeline: inputs → readers → detection → backend → summary.
+//!
+//! This is where the unsupported kinds are set aside and where the accounting invariant is
+//! checked, so that every backend gets both for free.
+
+use ioc_core::{
+    Backend, CoverageError, Detection, DetectionBuilder, EmitError, EmitOptions, Summary,
+};
+use ioc_read::{Format, ReadError};
+
+/// What one run produced.
+pub struct Outcome {
+    pub summary: Summary,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Emit(#[from] EmitError),
+    #[error(transparent)]
+    Coverage(#[from] CoverageError),
+}
+
+/// Reads every input (name and text) and emits with one backend.
+pub fn emit(
+    inputs: &[(String, String)],
+    format: Option<Format>,
+    backend: &dyn Backend,
+    options: &EmitOptions,
+) -> Result<Outcome, PipelineError> {
+    let mut builder = DetectionBuilder::new();
+    for (name, text) in inputs {
+        ioc_read::read(name, text, format, &mut builder)?;
+    }
+    let (detection, records) = builder.finish();
+
+    let supported = backend.kinds();
+    let hunted: Vec<usize> = (0..detection.indicators.len())
+        .filter(|&i| supported.contains(&detection.indicators[i].kind()))
+        .collect();
+    // The backend sees only the kinds it declared; the rest are reported as unsupported.
+    let emission = if hunted.len() == detection.indicators.len() {
+        backend.emit(&detection, options)?
+    } else {
+        let visible = Detection {
+            indicators: hunted
+                .iter()
+                .map(|&i| detection.indicators[i].clone())
+                .collect(),
+            ..detection.clone()
+        };
+        let mut emission = backend.emit(&visible, options)?;
+        for query in &mut emission.queries {
+            for i in &mut query.indicators {
+                *i = hunted[*i];
+            }
+        }
+        for (i, _) in &mut emission.skipped {
+            *i = hunted[*i];
+        }
+        emission
+    };
+    let summary = Summary::build(
+        backend,
+        options
+            .profile
+            .as_deref()
+            .or(backend.profiles().first().copied()),
+        &detection,
+        &records,
+        &emission,
+        &hunted,
+    )?;
+    Ok(Outcome { summary })
+}
