@@ -98,8 +98,10 @@ pub fn read(name: &str, text: &str, builder: &mut DetectionBuilder) -> Result<()
                 Some(expr) => ExclusionKind::Structured { expr },
                 None => ExclusionKind::Prose,
             };
+            // A keep-filter reads backwards as an exclusion, so it keeps its label in the text.
+            let text = if polarity == Polarity::Keep { line } else { clause };
             builder.add_exclusion(
-                clause,
+                text,
                 scenario.as_deref(),
                 Source::line(name, number),
                 kind,

@@ -1,0 +1,80 @@
+//! Helpers shared by the integration tests: where things are, and running the pipeline.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ioc_core::{find_backend, EmitOptions, Summary};
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+/// `../shared` beside the checkout, when it is there.
+pub fn shared() -> Option<PathBuf> {
+    let dir = root().join("../shared");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("NOTE: {} is absent; the checks against shared material are skipped", dir.display());
+        None
+    }
+}
+
+/// Every write-up in `shared/reports`, sorted, as (file name, text).
+pub fn shared_reports() -> Vec<(String, String)> {
+    let Some(shared) = shared() else { return Vec::new() };
+    let mut files: Vec<PathBuf> = fs::read_dir(shared.join("reports"))
+        .expect("shared/reports")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            (name, fs::read_to_string(&p).expect("report is text"))
+        })
+        .collect()
+}
+
+/// Every fixture input that is a write-up (`fixtures/<case>/input*.md`), as (case/file, text).
+pub fn fixture_writeups() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut cases: Vec<PathBuf> = fs::read_dir(root().join("fixtures"))
+        .expect("fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    for case in cases {
+        let mut inputs: Vec<PathBuf> = fs::read_dir(&case)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.starts_with("input") && name.ends_with(".md")
+            })
+            .collect();
+        inputs.sort();
+        for input in inputs {
+            let label = format!(
+                "{}/{}",
+                case.file_name().unwrap().to_string_lossy(),
+                input.file_name().unwrap().to_string_lossy()
+            );
+            out.push((label, fs::read_to_string(&input).unwrap()));
+        }
+    }
+    out
+}
+
+/// Runs the pipeline on one input with a backend.
+pub fn emit(backend: &str, name: &str, text: &str, options: &EmitOptions) -> Result<Summary, String> {
+    let backend = find_backend(backend).unwrap_or_else(|| panic!("backend {backend} is linked"));
+    ioc_emit::emit(&[(name.to_string(), text.to_string())], None, backend, options)
+        .map(|o| o.summary)
+        .map_err(|e| e.to_string())
+}

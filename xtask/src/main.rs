@@ -1,0 +1,98 @@
+//! Project automation: `cargo xtask <command>`.
+//!
+//! - `setup`: installs the offline validators the tests call (Kusto.Language from npm, the
+//!   duckdb-kql engine and the Sigma tools from PyPI), each pinned by a lock file.
+//! - `golden`: runs every fixture through every backend and diffs against the expected files.
+//! - `test`: the whole test suite, as CI runs it.
+
+mod golden;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup                 install the validators the tests call (npm ci, the Sigma venv)
+  golden [options]      run every fixture through every backend and diff the output
+      --bless           rewrite the expected files instead of comparing
+      --case NAME       only this case (repeatable)
+      --backend NAME    only this backend (repeatable)
+      --fixtures DIR    read cases from DIR instead of fixtures/
+      --bin PATH        use this ioc-emit binary instead of building one
+  test                  setup, then cargo test --workspace, then golden";
+
+fn main() {
+    if let Err(err) = run() {
+        eprintln!("xtask: error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("setup") => setup(),
+        Some("golden") => {
+            let ok = golden::run(&golden::Options::parse(&args[1..])?)?;
+            if !ok {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Some("test") => test(),
+        Some("-h" | "--help" | "help") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command {other:?}\n{USAGE}"),
+    }
+}
+
+/// The workspace root: the parent of this crate's manifest directory.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").into()
+}
+
+/// Runs a command, failing with its name if it fails.
+pub fn status(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    eprintln!("xtask: running {shown}");
+    let status = cmd.status().with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+fn setup() -> Result<()> {
+    let kusto = root().join("tools/kusto-check");
+    status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&kusto))?;
+    status(Command::new("bash").arg(root().join("tools/kql-run/setup.sh")))?;
+    let sigma = root().join("tools/sigma-check/check.sh");
+    if sigma.exists() {
+        status(Command::new("bash").arg(&sigma).arg("--setup"))?;
+    }
+    Ok(())
+}
+
+fn test() -> Result<()> {
+    setup()?;
+    let root = root();
+    status(Command::new("npm").arg("test").current_dir(root.join("tools/kusto-check")))?;
+    status(Command::new(cargo()).args(["test", "--workspace", "--locked"]).current_dir(&root))?;
+    let ok = golden::run(&golden::Options::default())?;
+    if !ok {
+        bail!("golden outputs differ; review the diffs above, then `cargo xtask golden --bless`");
+    }
+    golden::self_check()?;
+    eprintln!("xtask: every test passed");
+    Ok(())
+}
+
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
