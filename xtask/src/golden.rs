@@ -29,7 +29,11 @@ impl Options {
         let mut options = Options::default();
         let mut it = args.iter();
         while let Some(arg) = it.next() {
-            let mut value = || it.next().with_context(|| format!("{arg} needs a value")).cloned();
+            let mut value = || {
+                it.next()
+                    .with_context(|| format!("{arg} needs a value"))
+                    .cloned()
+            };
             match arg.as_str() {
                 "--bless" => options.bless = true,
                 "--case" => options.cases.push(value()?),
@@ -71,10 +75,16 @@ pub fn run(options: &Options) -> Result<bool> {
     let linked = linked_backends(&bin)?;
     for name in &options.backends {
         if !linked.contains(name) {
-            bail!("--backend {name}: not a linked backend ({})", linked.join(", "));
+            bail!(
+                "--backend {name}: not a linked backend ({})",
+                linked.join(", ")
+            );
         }
     }
-    let fixtures = options.fixtures.clone().unwrap_or_else(|| crate::root().join("fixtures"));
+    let fixtures = options
+        .fixtures
+        .clone()
+        .unwrap_or_else(|| crate::root().join("fixtures"));
     let mut cases: Vec<PathBuf> = fs::read_dir(&fixtures)
         .with_context(|| format!("cannot list {}", fixtures.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -82,7 +92,10 @@ pub fn run(options: &Options) -> Result<bool> {
         .collect();
     cases.sort();
     for name in &options.cases {
-        if !cases.iter().any(|c| c.file_name().is_some_and(|f| f == name.as_str())) {
+        if !cases
+            .iter()
+            .any(|c| c.file_name().is_some_and(|f| f == name.as_str()))
+        {
             bail!("--case {name}: no such case in {}", fixtures.display());
         }
     }
@@ -90,7 +103,11 @@ pub fn run(options: &Options) -> Result<bool> {
     let mut failures = 0;
     let mut checked = 0;
     for case in &cases {
-        let name = case.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let name = case
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         if !options.cases.is_empty() && !options.cases.contains(&name) {
             continue;
         }
@@ -142,7 +159,10 @@ fn run_case(
     }
 
     let expected_dir = case.join("expected");
-    let mut result = CaseResult { checked: 0, failures: 0 };
+    let mut result = CaseResult {
+        checked: 0,
+        failures: 0,
+    };
     // An expected file must belong to a backend this case runs.
     if let Ok(entries) = fs::read_dir(&expected_dir) {
         for entry in entries.filter_map(|e| e.ok()) {
@@ -190,7 +210,9 @@ fn run_case(
                     eprintln!("golden: {name}: backend {backend}: output differs ({suffix})");
                     eprint!(
                         "{}",
-                        diff.unified_diff().context_radius(3).header(&label, "actual output")
+                        diff.unified_diff()
+                            .context_radius(3)
+                            .header(&label, "actual output")
                     );
                     result.failures += 1;
                 }
@@ -216,7 +238,10 @@ fn run_binary(bin: &Path, dir: &Path, args: &[String]) -> Result<String> {
     }
     Ok(format!(
         "exit status: {}\n{}",
-        output.status.code().map_or("signal".to_string(), |c| c.to_string()),
+        output
+            .status
+            .code()
+            .map_or("signal".to_string(), |c| c.to_string()),
         String::from_utf8_lossy(&output.stderr)
     ))
 }
@@ -224,10 +249,15 @@ fn run_binary(bin: &Path, dir: &Path, args: &[String]) -> Result<String> {
 fn build() -> Result<PathBuf> {
     let root = crate::root();
     crate::status(
-        Command::new(crate::cargo()).args(["build", "--quiet", "-p", "ioc-emit"]).current_dir(&root),
+        Command::new(crate::cargo())
+            .args(["build", "--quiet", "-p", "ioc-emit"])
+            .current_dir(&root),
     )?;
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    Ok(target.join("debug").join(format!("ioc-emit{}", std::env::consts::EXE_SUFFIX)))
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    Ok(target
+        .join("debug")
+        .join(format!("ioc-emit{}", std::env::consts::EXE_SUFFIX)))
 }
 
 fn linked_backends(bin: &Path) -> Result<Vec<String>> {
@@ -236,7 +266,11 @@ fn linked_backends(bin: &Path) -> Result<Vec<String>> {
         bail!("{} --list-backends failed", bin.display());
     }
     let text = String::from_utf8(output.stdout)?;
-    Ok(text.lines().filter_map(|l| l.split('\t').next()).map(str::to_string).collect())
+    Ok(text
+        .lines()
+        .filter_map(|l| l.split('\t').next())
+        .map(str::to_string)
+        .collect())
 }
 
 /// Proves the comparison can fail: a changed, a missing and an orphan expected file must each
@@ -251,7 +285,9 @@ pub fn self_check() -> Result<()> {
             let text = fs::read_to_string(&path)?.replacen("ago(14d)", "ago(15d)", 1);
             Ok(fs::write(path, text)?)
         }),
-        ("a missing expected file", |case| Ok(fs::remove_file(case.join("expected/kql.json"))?)),
+        ("a missing expected file", |case| {
+            Ok(fs::remove_file(case.join("expected/kql.json"))?)
+        }),
         ("an expected file for no backend", |case| {
             Ok(fs::write(case.join("expected/nosuch.out"), "")?)
         }),

@@ -54,14 +54,19 @@ fn run() -> Result<()> {
 
 /// The workspace root: the parent of this crate's manifest directory.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").into()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .into()
 }
 
 /// Runs a command, failing with its name if it fails.
 pub fn status(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
     eprintln!("xtask: running {shown}");
-    let status = cmd.status().with_context(|| format!("cannot start {shown}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
     if !status.success() {
         bail!("{shown} failed with {status}");
     }
@@ -70,7 +75,11 @@ pub fn status(cmd: &mut Command) -> Result<()> {
 
 fn setup() -> Result<()> {
     let kusto = root().join("tools/kusto-check");
-    status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&kusto))?;
+    status(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&kusto),
+    )?;
     status(Command::new("bash").arg(root().join("tools/kql-run/setup.sh")))?;
     let sigma = root().join("tools/sigma-check/check.sh");
     if sigma.exists() {
@@ -82,8 +91,16 @@ fn setup() -> Result<()> {
 fn test() -> Result<()> {
     setup()?;
     let root = root();
-    status(Command::new("npm").arg("test").current_dir(root.join("tools/kusto-check")))?;
-    status(Command::new(cargo()).args(["test", "--workspace", "--locked"]).current_dir(&root))?;
+    status(
+        Command::new("npm")
+            .arg("test")
+            .current_dir(root.join("tools/kusto-check")),
+    )?;
+    status(
+        Command::new(cargo())
+            .args(["test", "--workspace", "--locked"])
+            .current_dir(&root),
+    )?;
     let ok = golden::run(&golden::Options::default())?;
     if !ok {
         bail!("golden outputs differ; review the diffs above, then `cargo xtask golden --bless`");

@@ -168,6 +168,9 @@ pub struct EmitOptions {
     pub profile: Option<String>,
     pub exclusions: ExclusionMode,
     pub lookback: Lookback,
+    /// The longest query or rule to write, in characters; longer output is split into parts.
+    /// `None` lets the backend use its own default.
+    pub max_query_chars: Option<usize>,
     /// Backend-specific `key=value` settings.
     pub settings: BTreeMap<String, String>,
 }

@@ -9,6 +9,7 @@ pub mod detection;
 pub mod exclusion;
 pub mod field;
 pub mod indicator;
+pub mod partition;
 pub mod refang;
 pub mod summary;
 pub mod text;

@@ -41,6 +41,11 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", default_value = "14d")]
     pub lookback: Lookback,
 
+    /// Split output into parts of at most this many characters (default: the backend's, 10000
+    /// for KQL, Sentinel's limit for a rule's query).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(500..))]
+    pub max_query_chars: Option<u64>,
+
     /// The backend's profile, such as `sentinel` or `defender` for KQL.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
@@ -164,6 +169,9 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
             ExclusionsArg::Apply => ExclusionMode::Apply,
         },
         lookback: cli.lookback,
+        max_query_chars: cli
+            .max_query_chars
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         settings: Default::default(),
     };
     let outcome = pipeline::emit(&inputs, cli.from, backend, &options).map_err(|e| match e {

@@ -7,7 +7,10 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn ioc_emit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ioc-emit")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_ioc-emit"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn stderr(output: &Output) -> String {
@@ -15,7 +18,12 @@ fn stderr(output: &Output) -> String {
 }
 
 fn fixture(case: &str) -> String {
-    common::root().join("fixtures").join(case).join("input.md").to_string_lossy().to_string()
+    common::root()
+        .join("fixtures")
+        .join(case)
+        .join("input.md")
+        .to_string_lossy()
+        .to_string()
 }
 
 #[test]
@@ -26,14 +34,23 @@ fn every_builtin_backend_is_linked() {
     let names: Vec<&str> = text.lines().filter_map(|l| l.split('\t').next()).collect();
     // A backend crate that is not linked vanishes from this list without any other sign.
     for expected in ["kql"] {
-        assert!(names.contains(&expected), "backend {expected} is not linked: {names:?}");
+        assert!(
+            names.contains(&expected),
+            "backend {expected} is not linked: {names:?}"
+        );
     }
     assert!(text.contains("kinds: ipv4, ipv6, ip:port"), "{text}");
 }
 
 #[test]
 fn emits_kql_for_a_report_and_accounts_in_json() {
-    let output = ioc_emit(&["--backend", "kql", "--format", "json", &fixture("writeup-pipe")]);
+    let output = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--format",
+        "json",
+        &fixture("writeup-pipe"),
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let records = summary["records"].as_array().unwrap();
@@ -47,7 +64,14 @@ fn emits_kql_for_a_report_and_accounts_in_json() {
     assert_eq!(counts["rejected"], 2);
     assert_eq!(counts["duplicate"], 1);
     let first = &summary["queries"][0];
-    for key in ["name", "backend", "target", "text", "indicators", "exclusions"] {
+    for key in [
+        "name",
+        "backend",
+        "target",
+        "text",
+        "indicators",
+        "exclusions",
+    ] {
         assert!(first.get(key).is_some(), "query has no {key}");
     }
 }
@@ -82,22 +106,44 @@ fn defender_profile_leaves_out_log_analytics_tables_and_says_so() {
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let targets: Vec<&str> =
-        summary["queries"].as_array().unwrap().iter().map(|q| q["target"].as_str().unwrap()).collect();
-    assert!(!targets.contains(&"CommonSecurityLog") && !targets.contains(&"DnsEvents"), "{targets:?}");
+    let targets: Vec<&str> = summary["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["target"].as_str().unwrap())
+        .collect();
+    assert!(
+        !targets.contains(&"CommonSecurityLog") && !targets.contains(&"DnsEvents"),
+        "{targets:?}"
+    );
     let notes = summary["notes"].to_string();
     assert!(notes.contains("CommonSecurityLog and DnsEvents"), "{notes}");
     for query in summary["queries"].as_array().unwrap() {
         let text = query["text"].as_str().unwrap();
-        assert!(text.contains("Timestamp > ago(14d)") && !text.contains("TimeGenerated"), "{text}");
+        assert!(
+            text.contains("Timestamp > ago(14d)") && !text.contains("TimeGenerated"),
+            "{text}"
+        );
     }
 }
 
 #[test]
 fn lookback_is_validated_and_used() {
-    let output = ioc_emit(&["--backend", "kql", "--lookback", "36h", &fixture("writeup-pipe")]);
+    let output = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--lookback",
+        "36h",
+        &fixture("writeup-pipe"),
+    ]);
     assert!(String::from_utf8_lossy(&output.stdout).contains("ago(36h)"));
-    let bad = ioc_emit(&["--backend", "kql", "--lookback", "2 weeks", &fixture("writeup-pipe")]);
+    let bad = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--lookback",
+        "2 weeks",
+        &fixture("writeup-pipe"),
+    ]);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
 }
 
@@ -106,9 +152,19 @@ fn usage_errors_exit_2() {
     let unknown = ioc_emit(&["--backend", "nosuch", &fixture("writeup-pipe")]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("unknown backend \"nosuch\"; linked backends: "));
-    let profile = ioc_emit(&["--backend", "kql", "--profile", "splunk", &fixture("writeup-pipe")]);
+    let profile = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--profile",
+        "splunk",
+        &fixture("writeup-pipe"),
+    ]);
     assert_eq!(profile.status.code(), Some(2));
-    assert!(stderr(&profile).contains("sentinel, defender"), "{}", stderr(&profile));
+    assert!(
+        stderr(&profile).contains("sentinel, defender"),
+        "{}",
+        stderr(&profile)
+    );
 }
 
 #[test]
@@ -116,7 +172,11 @@ fn unreadable_inputs_exit_1_and_name_the_place() {
     let dir = std::env::temp_dir().join(format!("ioc-emit-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = |name: &str| dir.join(name).to_string_lossy().to_string();
-    std::fs::write(path("bad.md"), b"| Type | Value |\n|---|---|\n| domain | a\xffb |\n").unwrap();
+    std::fs::write(
+        path("bad.md"),
+        b"| Type | Value |\n|---|---|\n| domain | a\xffb |\n",
+    )
+    .unwrap();
     std::fs::write(path("empty.md"), b"").unwrap();
     std::fs::write(path("binary.bin"), [0x7f, b'E', b'L', b'F', 0, 0, 1]).unwrap();
     std::fs::write(path("prose.md"), "No table here, only words.\n").unwrap();
@@ -131,7 +191,11 @@ fn unreadable_inputs_exit_1_and_name_the_place() {
     for (file, message) in cases {
         let output = ioc_emit(&["--backend", "kql", &file]);
         assert_eq!(output.status.code(), Some(1), "{file}: {}", stderr(&output));
-        assert!(stderr(&output).contains(message), "{file}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(message),
+            "{file}: {}",
+            stderr(&output)
+        );
         assert!(output.stdout.is_empty(), "{file}: nothing on stdout");
     }
     std::fs::remove_dir_all(&dir).unwrap();

@@ -30,26 +30,56 @@ Filter/Exclusion: Filter by process.name = backup.exe
 
 fn tables() -> Value {
     let net_columns = json!([
-        ["TimeGenerated", "datetime"], ["DeviceName", "string"], ["ActionType", "string"],
-        ["LocalIP", "string"], ["LocalPort", "int"], ["RemoteIP", "string"], ["RemotePort", "int"],
-        ["RemoteUrl", "string"], ["InitiatingProcessAccountName", "string"],
-        ["InitiatingProcessFileName", "string"], ["InitiatingProcessCommandLine", "string"]
+        ["TimeGenerated", "datetime"],
+        ["DeviceName", "string"],
+        ["ActionType", "string"],
+        ["LocalIP", "string"],
+        ["LocalPort", "int"],
+        ["RemoteIP", "string"],
+        ["RemotePort", "int"],
+        ["RemoteUrl", "string"],
+        ["InitiatingProcessAccountName", "string"],
+        ["InitiatingProcessFileName", "string"],
+        ["InitiatingProcessCommandLine", "string"]
     ]);
     let net = |name: &str, ip: &str, port: i64, url: &str, process: &str| {
-        json!(["now-1d", name, "ConnectionSuccess", "10.0.0.5", 50000, ip, port, url, "user",
-               process, process])
+        json!([
+            "now-1d",
+            name,
+            "ConnectionSuccess",
+            "10.0.0.5",
+            50000,
+            ip,
+            port,
+            url,
+            "user",
+            process,
+            process
+        ])
     };
     let cef_columns = json!([
-        ["TimeGenerated", "datetime"], ["Computer", "string"], ["DeviceVendor", "string"],
-        ["DeviceProduct", "string"], ["DeviceAction", "string"], ["Activity", "string"],
-        ["SourceIP", "string"], ["SourcePort", "int"], ["DestinationIP", "string"],
-        ["DestinationPort", "int"], ["DestinationHostName", "string"], ["RequestURL", "string"],
-        ["SourceUserName", "string"], ["SourceProcessName", "string"], ["FileName", "string"],
+        ["TimeGenerated", "datetime"],
+        ["Computer", "string"],
+        ["DeviceVendor", "string"],
+        ["DeviceProduct", "string"],
+        ["DeviceAction", "string"],
+        ["Activity", "string"],
+        ["SourceIP", "string"],
+        ["SourcePort", "int"],
+        ["DestinationIP", "string"],
+        ["DestinationPort", "int"],
+        ["DestinationHostName", "string"],
+        ["RequestURL", "string"],
+        ["SourceUserName", "string"],
+        ["SourceProcessName", "string"],
+        ["FileName", "string"],
         ["FileHash", "string"]
     ]);
     let cef = |name: &str, src: &str, sport: i64, dst: &str, dport: i64, host: &str, url: &str| {
-        json!(["now-1d", name, "fw", "fw", "allow", "traffic", src, sport, dst, dport, host, url,
-               "", "", "", ""])
+        json!([
+            "now-1d", name, "fw", "fw", "allow", "traffic", src, sport, dst, dport, host, url, "",
+            "", "", ""
+        ])
     };
     json!({
         "DeviceNetworkEvents": {"columns": net_columns, "rows": [
@@ -95,7 +125,12 @@ fn run_engine(spec: &Value) -> Vec<Value> {
         .stdout(Stdio::piped())
         .spawn()
         .expect("python runs");
-    child.stdin.take().unwrap().write_all(spec.to_string().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(spec.to_string().as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "the engine failed");
     serde_json::from_slice(&output.stdout).unwrap()
@@ -110,7 +145,10 @@ fn matched(mode: ExclusionMode) -> BTreeSet<String> {
             row[0] = json!("now-30d");
         }
     }
-    let options = EmitOptions { exclusions: mode, ..EmitOptions::default() };
+    let options = EmitOptions {
+        exclusions: mode,
+        ..EmitOptions::default()
+    };
     let summary = common::emit("kql", "events.md", REPORT, &options).unwrap();
     let queries: Vec<Value> = summary
         .queries
@@ -122,7 +160,10 @@ fn matched(mode: ExclusionMode) -> BTreeSet<String> {
     let results = run_engine(&json!({"tables": spec, "queries": queries}));
     let mut names = BTreeSet::new();
     for result in results {
-        assert!(result.get("error").is_none(), "the engine refused a query: {result}");
+        assert!(
+            result.get("error").is_none(),
+            "the engine refused a query: {result}"
+        );
         for row in result["rows"].as_array().unwrap() {
             names.insert(row[1].as_str().unwrap().to_string());
         }

@@ -7,9 +7,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use ioc_core::{EmitOptions, ExclusionMode, IndicatorKind, State};
 
 struct Batch {
@@ -17,45 +14,9 @@ struct Batch {
     queries: Vec<(String, String)>,
 }
 
-fn checker_dir() -> std::path::PathBuf {
-    let dir = common::root().join("tools/kusto-check");
-    assert!(
-        dir.join("node_modules/@kusto/language-service-next").is_dir(),
-        "the Kusto checker is not installed: run `cargo xtask setup` (npm ci in {})",
-        dir.display()
-    );
-    dir
-}
-
 /// Runs the checker on a batch; returns the failures as readable text.
 fn check(batch: &Batch) -> Vec<String> {
-    let dir = checker_dir();
-    let input: Vec<serde_json::Value> = batch
-        .queries
-        .iter()
-        .map(|(id, text)| serde_json::json!({ "id": id, "text": text }))
-        .collect();
-    let mut child = Command::new("node")
-        .arg("check.js")
-        .arg("--schema")
-        .arg(format!("schemas/{}.json", batch.profile))
-        .current_dir(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&input).unwrap().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let code = output.status.code();
-    assert!(matches!(code, Some(0 | 1)), "the checker could not check the batch: {code:?}");
-    let results: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(results.len(), batch.queries.len(), "one result per query");
+    let results = common::kusto_check(batch.profile, &batch.queries, false);
     let mut failures = Vec::new();
     for (result, (id, text)) in results.iter().zip(&batch.queries) {
         if result["ok"] != true {
@@ -79,7 +40,9 @@ fn batches(inputs: &[(String, String)]) -> Vec<Batch> {
                 ..EmitOptions::default()
             };
             for (name, text) in inputs {
-                let Ok(summary) = common::emit("kql", name, text, &options) else { continue };
+                let Ok(summary) = common::emit("kql", name, text, &options) else {
+                    continue;
+                };
                 for q in summary.queries {
                     queries.push((format!("{name} [{profile}, {mode:?}] {}", q.name), q.text));
                 }
@@ -98,7 +61,12 @@ fn fixture_and_shared_report_queries_pass_the_kusto_check() {
     let total: usize = batches.iter().map(|b| b.queries.len()).sum();
     assert!(total >= 40, "expected a real batch of queries, got {total}");
     let failures: Vec<String> = batches.iter().flat_map(check).collect();
-    assert!(failures.is_empty(), "{} of {total} queries failed:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} queries failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -108,7 +76,8 @@ fn the_checker_rejects_a_broken_query() {
         profile: "defender",
         queries: vec![(
             "wrong time column".to_string(),
-            "DeviceNetworkEvents | where TimeGenerated > ago(1d) | where RemotePort == 80".to_string(),
+            "DeviceNetworkEvents | where TimeGenerated > ago(1d) | where RemotePort == 80"
+                .to_string(),
         )],
     };
     assert_eq!(check(&batch).len(), 1);
@@ -125,13 +94,23 @@ fn every_shared_report_is_covered_with_ip_port_as_pairs() {
             match record.state {
                 State::Emitted => assert!(!record.queries.is_empty(), "{name}: {record:?}"),
                 State::Duplicate | State::Rejected => {}
-                other => panic!("{name}: {} is {other:?}: {:?}", record.original, record.reason),
+                other => panic!(
+                    "{name}: {} is {other:?}: {:?}",
+                    record.original, record.reason
+                ),
             }
         }
         // Each ip:port is matched as a pair: its address and its port sit in one group, and
         // the group names no port the report does not pair with that address.
-        let network = summary.queries.iter().find(|q| q.target == "DeviceNetworkEvents");
-        for record in summary.records.iter().filter(|r| r.kind == Some(IndicatorKind::IpPort)) {
+        let network = summary
+            .queries
+            .iter()
+            .find(|q| q.target == "DeviceNetworkEvents");
+        for record in summary
+            .records
+            .iter()
+            .filter(|r| r.kind == Some(IndicatorKind::IpPort))
+        {
             let value = record.value.as_deref().unwrap();
             let (ip, port) = value.rsplit_once(':').unwrap();
             let query = network.unwrap_or_else(|| panic!("{name}: no DeviceNetworkEvents query"));
@@ -145,7 +124,10 @@ fn every_shared_report_is_covered_with_ip_port_as_pairs() {
                 .split(|c: char| !c.is_ascii_digit())
                 .filter(|s| !s.is_empty())
                 .collect();
-            assert!(listed.contains(&port), "{name}: {value} not paired in {group}");
+            assert!(
+                listed.contains(&port),
+                "{name}: {value} not paired in {group}"
+            );
             let paired: Vec<String> = summary
                 .records
                 .iter()
@@ -153,7 +135,10 @@ fn every_shared_report_is_covered_with_ip_port_as_pairs() {
                 .filter_map(|v| v.strip_prefix(&format!("{ip}:")).map(str::to_string))
                 .collect();
             for p in listed {
-                assert!(paired.iter().any(|x| x == p), "{name}: {ip} crossed with port {p}");
+                assert!(
+                    paired.iter().any(|x| x == p),
+                    "{name}: {ip} crossed with port {p}"
+                );
             }
         }
     }

@@ -13,6 +13,7 @@ mod schema;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use ioc_core::partition;
 use ioc_core::text::{single_line, slug};
 use ioc_core::{
     register_backend, Backend, Detection, Emission, EmitError, EmitOptions, ExclusionMode,
@@ -62,7 +63,7 @@ impl Backend for Kql {
         let mut emission = Emission::default();
         let mut covered = vec![false; detection.indicators.len()];
         for table in profile.tables() {
-            if let Some(query) = table_query(detection, options, profile, table) {
+            for query in table_queries(detection, options, profile, table, &mut emission.notes) {
                 for &i in &query.indicators {
                     covered[i] = true;
                 }
@@ -93,32 +94,88 @@ impl Backend for Kql {
     }
 }
 
-fn table_query(
+/// Sentinel's limit on an analytics rule's query, in characters.
+pub const DEFAULT_MAX_QUERY_CHARS: usize = 10_000;
+
+/// The most `or` terms one `where` may hold. Kusto.Language 12.4.1 rejects a chain of 491 with
+/// KS245 (syntax depth); this leaves room for the rest of the query.
+const MAX_OR_TERMS: usize = 400;
+
+/// Room left for the part label that a split adds to the header and the name.
+const LABEL_SLACK: usize = 80;
+
+/// The queries for one table: one, or several parts when one would be too long.
+fn table_queries(
     detection: &Detection,
     options: &EmitOptions,
     profile: Profile,
     table: &Table,
-) -> Option<Query> {
+    notes: &mut Vec<String>,
+) -> Vec<Query> {
+    let candidates: Vec<usize> = (0..detection.indicators.len())
+        .filter(|&i| table.hunts(detection.indicators[i].kind()))
+        .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let limit = options.max_query_chars.unwrap_or(DEFAULT_MAX_QUERY_CHARS);
+    let fits = |subset: &[usize]| {
+        render(detection, options, profile, table, subset, "").is_none_or(|(query, terms)| {
+            query.text.chars().count() + LABEL_SLACK <= limit && terms <= MAX_OR_TERMS
+        })
+    };
+    let parts = partition::split(
+        &candidates,
+        |&i| detection.indicators[i].value.to_string(),
+        fits,
+    );
+    let mut queries = Vec::with_capacity(parts.len());
+    for part in parts {
+        let mut items = part.items;
+        items.sort_unstable();
+        if let Some((query, _)) = render(detection, options, profile, table, &items, &part.label) {
+            let chars = query.text.chars().count();
+            if chars > limit {
+                notes.push(format!(
+                    "query {} has {chars} characters, over the limit of {limit}: one of its \
+                     indicators is too long to fit on its own",
+                    query.name
+                ));
+            }
+            queries.push(query);
+        }
+    }
+    queries
+}
+
+/// Renders the query for `items` (indices into the detection, sorted) and counts its `or` terms.
+fn render(
+    detection: &Detection,
+    options: &EmitOptions,
+    profile: Profile,
+    table: &Table,
+    items: &[usize],
+    part: &str,
+) -> Option<(Query, usize)> {
     let mut indices = Vec::new();
     let mut extends = Vec::new();
     let mut disjuncts = Vec::new();
     for hunt in table.hunts {
         let kinds = hunt.kinds();
-        let chosen: Vec<(usize, &Indicator)> = detection
-            .indicators
+        let chosen: Vec<usize> = items
             .iter()
-            .enumerate()
-            .filter(|(_, ind)| kinds.contains(&ind.kind()))
+            .copied()
+            .filter(|&i| kinds.contains(&detection.indicators[i].kind()))
             .collect();
         if chosen.is_empty() {
             continue;
         }
-        let refs: Vec<&Indicator> = chosen.iter().map(|(_, ind)| *ind).collect();
+        let refs: Vec<&Indicator> = chosen.iter().map(|&i| &detection.indicators[i]).collect();
         let m = matching::build(hunt, &refs);
         if m.disjuncts.is_empty() {
             continue;
         }
-        indices.extend(chosen.iter().map(|(i, _)| *i));
+        indices.extend(chosen);
         extends.extend(m.extends);
         disjuncts.extend(m.disjuncts);
     }
@@ -130,7 +187,7 @@ fn table_query(
 
     let time = profile.time_column();
     let mut text = String::new();
-    header(&mut text, detection, profile, table, &indices);
+    header(&mut text, detection, profile, table, &indices, part);
     let _ = writeln!(text, "{}", table.name);
     let _ = writeln!(text, "| where {time} > ago({})", options.lookback);
     if !extends.is_empty() {
@@ -145,17 +202,22 @@ fn table_query(
     let _ = writeln!(text, "| project {}", project.join(", "));
     let _ = write!(text, "| order by {time} desc");
 
-    Some(Query {
-        name: format!(
-            "{}-{}",
-            slug(detection.label()),
-            table.name.to_ascii_lowercase()
-        ),
+    let mut name = format!(
+        "{}-{}",
+        slug(detection.label()),
+        table.name.to_ascii_lowercase()
+    );
+    if !part.is_empty() {
+        let _ = write!(name, "-part-{part}");
+    }
+    let query = Query {
+        name,
         target: table.name.to_string(),
         text,
         indicators: indices,
         exclusions: uses,
-    })
+    };
+    Some((query, disjuncts.len()))
 }
 
 fn header(
@@ -164,6 +226,7 @@ fn header(
     profile: Profile,
     table: &Table,
     idx: &[usize],
+    part: &str,
 ) {
     let mut counts: BTreeMap<IndicatorKind, usize> = BTreeMap::new();
     for &i in idx {
@@ -172,10 +235,15 @@ fn header(
     let by_kind: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
     let _ = writeln!(
         text,
-        "// {}: {} hunt in {}",
+        "// {}: {} hunt in {}{}",
         single_line(&detection.title),
         profile.display(),
-        table.name
+        table.name,
+        if part.is_empty() {
+            String::new()
+        } else {
+            format!(", part {part} (hash bucket)")
+        }
     );
     let _ = writeln!(
         text,

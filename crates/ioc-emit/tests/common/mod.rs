@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use ioc_core::{find_backend, EmitOptions, Summary};
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// `../shared` beside the checkout, when it is there.
@@ -17,14 +20,19 @@ pub fn shared() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("NOTE: {} is absent; the checks against shared material are skipped", dir.display());
+        eprintln!(
+            "NOTE: {} is absent; the checks against shared material are skipped",
+            dir.display()
+        );
         None
     }
 }
 
 /// Every write-up in `shared/reports`, sorted, as (file name, text).
 pub fn shared_reports() -> Vec<(String, String)> {
-    let Some(shared) = shared() else { return Vec::new() };
+    let Some(shared) = shared() else {
+        return Vec::new();
+    };
     let mut files: Vec<PathBuf> = fs::read_dir(shared.join("reports"))
         .expect("shared/reports")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -72,9 +80,70 @@ pub fn fixture_writeups() -> Vec<(String, String)> {
 }
 
 /// Runs the pipeline on one input with a backend.
-pub fn emit(backend: &str, name: &str, text: &str, options: &EmitOptions) -> Result<Summary, String> {
+pub fn emit(
+    backend: &str,
+    name: &str,
+    text: &str,
+    options: &EmitOptions,
+) -> Result<Summary, String> {
     let backend = find_backend(backend).unwrap_or_else(|| panic!("backend {backend} is linked"));
-    ioc_emit::emit(&[(name.to_string(), text.to_string())], None, backend, options)
-        .map(|o| o.summary)
-        .map_err(|e| e.to_string())
+    ioc_emit::emit(
+        &[(name.to_string(), text.to_string())],
+        None,
+        backend,
+        options,
+    )
+    .map(|o| o.summary)
+    .map_err(|e| e.to_string())
+}
+
+/// Runs Microsoft's Kusto.Language checker (`tools/kusto-check`) on a batch of (id, text)
+/// against a profile's schema; returns one JSON result per query. With `literals`, each result
+/// also lists the decoded string literals. Fails if the checker is not installed.
+pub fn kusto_check(
+    profile: &str,
+    queries: &[(String, String)],
+    literals: bool,
+) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let dir = root().join("tools/kusto-check");
+    assert!(
+        dir.join("node_modules/@kusto/language-service-next")
+            .is_dir(),
+        "the Kusto checker is not installed: run `cargo xtask setup` (npm ci in {})",
+        dir.display()
+    );
+    let input: Vec<serde_json::Value> = queries
+        .iter()
+        .map(|(id, text)| serde_json::json!({ "id": id, "text": text }))
+        .collect();
+    let mut cmd = Command::new("node");
+    cmd.arg("check.js")
+        .arg("--schema")
+        .arg(format!("schemas/{profile}.json"));
+    if literals {
+        cmd.arg("--literals");
+    }
+    let mut child = cmd
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("node runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let payload = serde_json::to_vec(&input).unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&payload));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    let code = output.status.code();
+    assert!(
+        matches!(code, Some(0 | 1)),
+        "the checker could not check the batch: {code:?}"
+    );
+    let results: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(results.len(), queries.len(), "one result per query");
+    results
 }
