@@ -291,15 +291,22 @@ function walk(code, text, bound, wantLiterals) {
   const literalKind = loadKusto().Language.Syntax.SyntaxKind.StringLiteralToken;
   const mismatches = [];
   const literals = [];
+  // The token kinds in order, literal values left out: two queries with the same shape differ
+  // only in their literals' contents, so a value cannot have changed the query's structure.
+  const shape = [];
   code.Syntax.WalkElements((element) => {
     if (element.IsToken) {
-      if (wantLiterals && element.Kind === literalKind) literals.push(element.ValueText);
+      if (wantLiterals) {
+        if (element.Kind === literalKind) shape.push('STR');
+        else if (element.Text) shape.push(element.Text);
+        if (element.Kind === literalKind) literals.push(element.ValueText);
+      }
       return;
     }
     const m = bound && typeMismatch(element, text);
     if (m) mismatches.push(m);
   });
-  return { mismatches, literals };
+  return { mismatches, literals, shape: shape.join(' ') };
 }
 
 function checkQuery(globals, query, options = {}) {
@@ -314,14 +321,17 @@ function checkQuery(globals, query, options = {}) {
     }
     // Past the depth limit (KS245) nothing is bound, so there are no types to compare.
     const bound = !result.diagnostics.some((d) => d.code === 'KS245');
-    const { mismatches, literals } = walk(code, text, bound, options.literals);
+    const { mismatches, literals, shape } = walk(code, text, bound, options.literals);
     for (const m of mismatches) {
       // The binder already rejects some of these (KS106); one error per spot is enough.
       const covered = result.diagnostics.some((d) => d.severity === 'Error'
         && d.start >= m.start && d.start + d.length <= m.start + m.length);
       if (!covered) result.diagnostics.push({ ...m, snippet: snippet(text, m.start, m.length) });
     }
-    if (options.literals) result.literals = literals;
+    if (options.literals) {
+      result.literals = literals;
+      result.shape = shape;
+    }
   } catch (e) {
     // A crash inside the parser says nothing about the query, but it must not pass either.
     result.diagnostics.push({

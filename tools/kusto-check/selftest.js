@@ -266,11 +266,19 @@ test('CLI: a query with errors makes exit 1, warnings alone do not', () => {
   const r = runCli(['--schema', schema('sentinel.json'), '--literals'], input);
   assert.equal(r.status, 1, r.stderr);
   const [good, bad] = JSON.parse(r.stdout);
-  assert.deepEqual(good, { id: 'good', ok: true, diagnostics: [], literals: [] });
+  assert.deepEqual(good, {
+    id: 'good',
+    ok: true,
+    diagnostics: [],
+    literals: [],
+    shape: 'DeviceNetworkEvents | where RemotePort == 80',
+  });
   assert.equal(bad.ok, false);
   assert.deepEqual(Object.keys(bad.diagnostics[0]),
     ['severity', 'code', 'message', 'start', 'length', 'snippet']);
   assert.deepEqual(bad.literals, ['80']);
+  // The shape keeps every token but a literal's contents.
+  assert.equal(bad.shape, 'DeviceNetworkEvents | where RemotePort == STR');
 });
 
 test('CLI: bad usage and bad input exit 2 with nothing on stdout', () => {
