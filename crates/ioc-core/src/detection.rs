@@ -251,11 +251,17 @@ fn merge_meta(kept: &mut Indicator, other: &Indicator) {
         push_unique(&mut a.tags, tag);
     }
     a.tags.sort();
-    if a.threat_type.is_none() {
-        a.threat_type.clone_from(&b.threat_type);
-    }
-    if a.malware.is_none() {
-        a.malware.clone_from(&b.malware);
+    // Where duplicates disagree, the smaller text wins, so arrival order never decides.
+    for (mine, theirs) in [
+        (&mut a.threat_type, &b.threat_type),
+        (&mut a.malware, &b.malware),
+        (&mut a.reference, &b.reference),
+    ] {
+        if let Some(t) = theirs {
+            if mine.as_ref().is_none_or(|m| t < m) {
+                *mine = Some(t.clone());
+            }
+        }
     }
 }
 
