@@ -32,6 +32,11 @@ pub trait Backend: Send + Sync + 'static {
         &[]
     }
 
+    /// The extension of the files `--out-dir` writes for this backend's queries.
+    fn file_extension(&self) -> &'static str {
+        "txt"
+    }
+
     /// Emits queries for every indicator of a supported kind.
     ///
     /// The pipeline has already set aside indicators of kinds not in [`Backend::kinds`]. Every
@@ -184,6 +189,15 @@ pub struct Emission {
     pub skipped: Vec<(usize, String)>,
     /// Remarks for the summary, such as tables left out by a profile.
     pub notes: Vec<String>,
+    /// Files that go with the queries, such as lookup tables or rule files.
+    pub artifacts: Vec<Artifact>,
+}
+
+/// A file that goes with the queries. `name` is a plain file name: no directories.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Artifact {
+    pub name: String,
+    pub content: String,
 }
 
 /// One query or rule.

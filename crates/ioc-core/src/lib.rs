@@ -15,7 +15,7 @@ pub mod summary;
 pub mod text;
 
 pub use backend::{
-    find_backend, registered_backends, Backend, BackendRegistration, Emission, EmitError,
+    find_backend, registered_backends, Artifact, Backend, BackendRegistration, Emission, EmitError,
     EmitOptions, ExclusionMode, ExclusionState, ExclusionUse, Lookback, Query, TimeUnit,
 };
 pub use detection::{Detection, DetectionBuilder, Record, RecordState};

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::backend::{Backend, Emission, ExclusionUse};
+use crate::backend::{Artifact, Backend, Emission, ExclusionUse};
 use crate::detection::{Detection, Record, RecordState};
 use crate::exclusion::Exclusion;
 use crate::indicator::{IndicatorKind, Source};
@@ -68,6 +68,8 @@ pub struct Summary {
     pub exclusions: Vec<Exclusion>,
     pub warnings: Vec<String>,
     pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<Artifact>,
 }
 
 /// An indicator was handed to a backend and came back neither emitted nor skipped.
@@ -203,6 +205,7 @@ impl Summary {
             exclusions: detection.exclusions.clone(),
             warnings: detection.warnings.clone(),
             notes: emission.notes.clone(),
+            artifacts: emission.artifacts.clone(),
         })
     }
 }

@@ -9,7 +9,7 @@ use ioc_core::{find_backend, registered_backends, EmitOptions, ExclusionMode, Lo
 use ioc_read::Format;
 
 use crate::pipeline::{self, PipelineError};
-use crate::{input, output};
+use crate::{input, out_dir, output};
 
 /// Turn threat-intel reports into hunting queries for your SIEM.
 #[derive(Debug, Parser)]
@@ -53,6 +53,11 @@ pub struct Cli {
     /// Write-up exclusions are suggestions: `comment` writes them disabled, `apply` enables them.
     #[arg(long, value_enum, default_value_t = ExclusionsArg::Comment)]
     pub exclusions: ExclusionsArg,
+
+    /// Write one file per query, the backend's extra files and summary.json into DIR instead
+    /// of printing the queries. Files appear only once all are written.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<std::path::PathBuf>,
 
     /// Read every input as this format instead of detecting it.
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
@@ -180,6 +185,12 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
         PipelineError::Coverage(e) => Failure::new(70, e),
     })?;
     output::report(&outcome.summary);
+    if let Some(dir) = &cli.out_dir {
+        let written = out_dir::write(dir, &outcome.summary, backend.file_extension())
+            .map_err(|e| Failure::new(1, format!("{e:#}")))?;
+        log::info!("wrote {} files to {}", written.len(), dir.display());
+        return Ok(());
+    }
     let text = match cli.format {
         OutputFormat::Text => output::queries_text(&outcome.summary),
         OutputFormat::Json => output::json(&outcome.summary),

@@ -9,6 +9,7 @@
 mod builtin;
 mod cli;
 mod input;
+mod out_dir;
 mod output;
 mod pipeline;
 

@@ -200,3 +200,66 @@ fn unreadable_inputs_exit_1_and_name_the_place() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn out_dir_writes_every_file_or_none() {
+    let dir = std::env::temp_dir().join(format!("ioc-emit-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.join("queries");
+    let output = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--out-dir",
+        out.to_str().unwrap(),
+        &fixture("writeup-pipe"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        output.stdout.is_empty(),
+        "with --out-dir nothing goes to stdout"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert!(names.contains(&"summary.json".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"quietcrane-devicenetworkevents.kql".to_string()),
+        "{names:?}"
+    );
+    let query = std::fs::read_to_string(out.join("quietcrane-dnsevents.kql")).unwrap();
+    assert!(query.starts_with("// QuietCrane indicators") && query.ends_with("desc\n"));
+
+    // A folder where a file must go: refused before anything is written.
+    let blocked = dir.join("blocked");
+    std::fs::create_dir_all(blocked.join("summary.json")).unwrap();
+    let output = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--out-dir",
+        blocked.to_str().unwrap(),
+        &fixture("writeup-pipe"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let left: Vec<_> = std::fs::read_dir(&blocked).unwrap().collect();
+    assert_eq!(left.len(), 1, "only the blocking folder remains");
+
+    // An out-dir that is a file cannot be created.
+    let file = dir.join("file");
+    std::fs::write(&file, "x").unwrap();
+    let output = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--out-dir",
+        file.to_str().unwrap(),
+        &fixture("writeup-pipe"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("cannot create"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -51,6 +51,10 @@ impl Backend for Kql {
         Profile::NAMES
     }
 
+    fn file_extension(&self) -> &'static str {
+        "kql"
+    }
+
     fn emit(&self, detection: &Detection, options: &EmitOptions) -> Result<Emission, EmitError> {
         let profile = match options.profile.as_deref() {
             None => Profile::Sentinel,
