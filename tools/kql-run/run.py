@@ -17,13 +17,15 @@ import sys
 import duckdb_kql
 
 TYPES = {"string": "VARCHAR", "int": "BIGINT", "long": "BIGINT", "datetime": "TIMESTAMP",
-         "bool": "BOOLEAN", "real": "DOUBLE"}
+         "bool": "BOOLEAN", "real": "DOUBLE", "dynamic": "JSON"}
 
 
 def cell(value, kind, now):
     if kind == "datetime" and isinstance(value, str) and value.startswith("now"):
         days = int(value[4:-1]) if value.startswith("now-") else 0
         return now - datetime.timedelta(days=days)
+    if kind == "dynamic":
+        return json.dumps(value)
     return value
 
 

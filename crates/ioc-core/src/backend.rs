@@ -167,10 +167,23 @@ impl FromStr for Lookback {
     }
 }
 
+/// How indicators reach the query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The values are written into the queries, split into parts where needed.
+    #[default]
+    Inline,
+    /// The values go into a lookup table (an artifact) that short queries join against.
+    /// Backends without a lookup form split inline and say so.
+    Lookup,
+}
+
 /// Options that apply to every backend, plus backend-specific settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EmitOptions {
     pub profile: Option<String>,
+    pub mode: Mode,
     pub exclusions: ExclusionMode,
     pub lookback: Lookback,
     /// The longest query or rule to write, in characters; longer output is split into parts.

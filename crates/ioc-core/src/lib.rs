@@ -16,7 +16,7 @@ pub mod text;
 
 pub use backend::{
     find_backend, registered_backends, Artifact, Backend, BackendRegistration, Emission, EmitError,
-    EmitOptions, ExclusionMode, ExclusionState, ExclusionUse, Lookback, Query, TimeUnit,
+    EmitOptions, ExclusionMode, ExclusionState, ExclusionUse, Lookback, Mode, Query, TimeUnit,
 };
 pub use detection::{Detection, DetectionBuilder, Record, RecordState};
 pub use exclusion::{parse_clause, Exclusion, ExclusionKind, Expr, Op, Polarity};

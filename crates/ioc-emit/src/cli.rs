@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use ioc_core::{find_backend, registered_backends, EmitOptions, ExclusionMode, Lookback};
+use ioc_core::{find_backend, registered_backends, EmitOptions, ExclusionMode, Lookback, Mode};
 use ioc_read::Format;
 
 use crate::pipeline::{self, PipelineError};
@@ -50,6 +50,16 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
+    /// `inline` writes the values into the queries (split into parts as needed); `lookup` puts
+    /// them in a lookup table that short queries join against (KQL: a Sentinel watchlist).
+    #[arg(long, value_enum, default_value_t = ModeArg::Inline)]
+    pub mode: ModeArg,
+
+    /// A backend setting, KEY=VALUE (repeatable), such as `watchlist=NAME` or `lookup-url=URL`
+    /// for KQL lookup mode.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
+    pub settings: Vec<(String, String)>,
+
     /// Write-up exclusions are suggestions: `comment` writes them disabled, `apply` enables them.
     #[arg(long, value_enum, default_value_t = ExclusionsArg::Comment)]
     pub exclusions: ExclusionsArg,
@@ -76,6 +86,21 @@ pub struct Cli {
 pub enum OutputFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Inline,
+    Lookup,
+}
+
+fn parse_setting(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -169,6 +194,10 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
     }
     let options = EmitOptions {
         profile: cli.profile.clone(),
+        mode: match cli.mode {
+            ModeArg::Inline => Mode::Inline,
+            ModeArg::Lookup => Mode::Lookup,
+        },
         exclusions: match cli.exclusions {
             ExclusionsArg::Comment => ExclusionMode::Comment,
             ExclusionsArg::Apply => ExclusionMode::Apply,
@@ -177,7 +206,7 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
         max_query_chars: cli
             .max_query_chars
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-        settings: Default::default(),
+        settings: cli.settings.iter().cloned().collect(),
     };
     let outcome = pipeline::emit(&inputs, cli.from, backend, &options).map_err(|e| match e {
         PipelineError::Read(e) => Failure::new(1, e),

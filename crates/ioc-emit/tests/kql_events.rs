@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use ioc_core::{EmitOptions, ExclusionMode};
+use ioc_core::{EmitOptions, ExclusionMode, Mode};
 use serde_json::{json, Value};
 
 const REPORT: &str = "\
@@ -138,6 +138,12 @@ fn run_engine(spec: &Value) -> Vec<Value> {
 
 /// The names of the events each table's query returned.
 fn matched(mode: ExclusionMode) -> BTreeSet<String> {
+    matched_in(mode, Mode::Inline)
+}
+
+/// In lookup mode, the watchlist the backend wrote becomes a table, and `_GetWatchlist` (a
+/// Sentinel function the engine does not have) reads it with the same `WatchlistItem` bag.
+fn matched_in(mode: ExclusionMode, how: Mode) -> BTreeSet<String> {
     let mut spec = tables();
     // `miss-too-old` lies outside the 14-day lookback.
     for row in spec["DeviceNetworkEvents"]["rows"].as_array_mut().unwrap() {
@@ -147,16 +153,39 @@ fn matched(mode: ExclusionMode) -> BTreeSet<String> {
     }
     let options = EmitOptions {
         exclusions: mode,
+        mode: how,
         ..EmitOptions::default()
     };
     let summary = common::emit("kql", "events.md", REPORT, &options).unwrap();
+    let watchlist = "Watchlist";
     let queries: Vec<Value> = summary
         .queries
         .iter()
         .filter(|q| spec.get(&q.target).is_some())
-        .map(|q| json!({"id": q.target, "text": q.text}))
+        .map(|q| {
+            let text = q.text.replace("_GetWatchlist(\"eventcheck\")", watchlist);
+            json!({"id": q.name, "text": text})
+        })
         .collect();
-    assert_eq!(queries.len(), 2, "one query per table with events");
+    if how == Mode::Inline {
+        assert_eq!(queries.len(), 2, "one query per table with events");
+    } else {
+        assert!(queries.len() > 2, "lookup mode has a query per match type");
+        assert!(queries
+            .iter()
+            .all(|q| q["text"].as_str().unwrap().contains("Watchlist |")));
+        let csv = &summary.artifacts[0].content;
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        // Each watchlist row carries its columns in the dynamic bag WatchlistItem.
+        let rows: Vec<Value> = reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                json!([json!({"IndicatorType": &r[0], "Indicator": &r[1], "Port": &r[2]})])
+            })
+            .collect();
+        spec["Watchlist"] = json!({"columns": [["WatchlistItem", "dynamic"]], "rows": rows});
+    }
     let results = run_engine(&json!({"tables": spec, "queries": queries}));
     let mut names = BTreeSet::new();
     for result in results {
@@ -198,4 +227,12 @@ fn queries_match_exactly_the_events_they_should() {
 fn an_applied_exclusion_removes_its_events() {
     let got = matched(ExclusionMode::Apply);
     assert_eq!(got, all_named("hit-"));
+}
+
+#[test]
+fn lookup_mode_matches_the_same_events_through_the_watchlist() {
+    let mut want = all_named("hit-");
+    assert_eq!(matched_in(ExclusionMode::Apply, Mode::Lookup), want);
+    want.insert("excluded-backup".to_string());
+    assert_eq!(matched_in(ExclusionMode::Comment, Mode::Lookup), want);
 }

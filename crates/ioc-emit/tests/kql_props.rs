@@ -111,7 +111,7 @@ fn kql_literals_and_comments_hold_any_text() {
             .expect("a DeviceNetworkEvents query");
         batch.push((i.to_string(), query.text.clone()));
     }
-    let results = common::kusto_check("sentinel", &batch, true);
+    let results = common::kusto_check(&["sentinel"], &batch, true);
     let plain_shape = results[0]["shape"].as_str().unwrap().to_string();
     for (result, text) in results.iter().zip(&inputs) {
         let query = &batch[result["id"].as_str().unwrap().parse::<usize>().unwrap()].1;

@@ -59,7 +59,7 @@ fn fifteen_hundred_indicators_split_into_valid_parts_covering_each_once() {
         .iter()
         .map(|q| (q.name.clone(), q.text.clone()))
         .collect();
-    let results = common::kusto_check("sentinel", &batch, true);
+    let results = common::kusto_check(&["sentinel"], &batch, true);
     for (result, (name, _)) in results.iter().zip(&batch) {
         assert_eq!(result["ok"], true, "{name}: {}", result["diagnostics"]);
     }
@@ -99,5 +99,51 @@ fn fifteen_hundred_indicators_split_into_valid_parts_covering_each_once() {
                 .count();
             assert_eq!(holders, 1, "{table}: {value} is named by {holders} parts");
         }
+    }
+}
+
+#[test]
+fn a_watchlist_over_the_upload_cap_needs_a_url_and_then_reads_it_with_externaldata() {
+    let mut text = String::from("| Type | Value |\n|---|---|\n");
+    for i in 0..60_000u32 {
+        text.push_str(&format!("| sha256_hash | {i:064x} |\n"));
+    }
+    let lookup = EmitOptions {
+        mode: ioc_core::Mode::Lookup,
+        ..EmitOptions::default()
+    };
+    let err = common::emit("kql", "huge.md", &text, &lookup).unwrap_err();
+    assert!(
+        err.contains("3.8 MB") && err.contains("lookup-url"),
+        "{err}"
+    );
+
+    let mut with_url = lookup.clone();
+    with_url.settings.insert(
+        "lookup-url".to_string(),
+        "https://files.example/ioc \"feed\".csv".to_string(),
+    );
+    let summary = common::emit("kql", "huge.md", &text, &with_url).unwrap();
+    assert!(summary.artifacts[0].content.len() > 3_800_000);
+    assert!(
+        summary.notes.iter().any(|n| n.contains("externaldata")),
+        "{:?}",
+        summary.notes
+    );
+    let batch: Vec<(String, String)> = summary
+        .queries
+        .iter()
+        .map(|q| (q.name.clone(), q.text.clone()))
+        .collect();
+    assert!(batch
+        .iter()
+        .all(|(_, t)| t.contains("externaldata(") && !t.contains("_GetWatchlist")));
+    let results = common::kusto_check(&["sentinel"], &batch, true);
+    for (result, (name, _)) in results.iter().zip(&batch) {
+        assert_eq!(result["ok"], true, "{name}: {}", result["diagnostics"]);
+        let literals = result["literals"].as_array().unwrap();
+        assert!(literals
+            .iter()
+            .any(|l| l == "https://files.example/ioc \"feed\".csv"));
     }
 }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use ioc_core::{EmitOptions, ExclusionMode, IndicatorKind, State};
+use ioc_core::{EmitOptions, ExclusionMode, IndicatorKind, Mode, State};
 
 struct Batch {
     profile: &'static str,
@@ -16,7 +16,7 @@ struct Batch {
 
 /// Runs the checker on a batch; returns the failures as readable text.
 fn check(batch: &Batch) -> Vec<String> {
-    let results = common::kusto_check(batch.profile, &batch.queries, false);
+    let results = common::kusto_check(&[batch.profile, "watchlist"], &batch.queries, false);
     let mut failures = Vec::new();
     for (result, (id, text)) in results.iter().zip(&batch.queries) {
         if result["ok"] != true {
@@ -33,10 +33,15 @@ fn batches(inputs: &[(String, String)]) -> Vec<Batch> {
     let mut out = Vec::new();
     for profile in ["sentinel", "defender"] {
         let mut queries = Vec::new();
-        for mode in [ExclusionMode::Comment, ExclusionMode::Apply] {
+        for (mode, how) in [
+            (ExclusionMode::Comment, Mode::Inline),
+            (ExclusionMode::Apply, Mode::Inline),
+            (ExclusionMode::Apply, Mode::Lookup),
+        ] {
             let options = EmitOptions {
                 profile: Some(profile.to_string()),
                 exclusions: mode,
+                mode: how,
                 ..EmitOptions::default()
             };
             for (name, text) in inputs {
@@ -44,7 +49,10 @@ fn batches(inputs: &[(String, String)]) -> Vec<Batch> {
                     continue;
                 };
                 for q in summary.queries {
-                    queries.push((format!("{name} [{profile}, {mode:?}] {}", q.name), q.text));
+                    queries.push((
+                        format!("{name} [{profile}, {mode:?}, {how:?}] {}", q.name),
+                        q.text,
+                    ));
                 }
             }
         }

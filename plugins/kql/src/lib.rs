@@ -7,6 +7,7 @@
 
 mod exclusions;
 mod literal;
+mod lookup;
 mod matching;
 mod schema;
 
@@ -17,7 +18,7 @@ use ioc_core::partition;
 use ioc_core::text::{single_line, slug};
 use ioc_core::{
     register_backend, Backend, Detection, Emission, EmitError, EmitOptions, ExclusionMode,
-    ExclusionState, ExclusionUse, Indicator, IndicatorKind, Query,
+    ExclusionState, ExclusionUse, Indicator, IndicatorKind, Mode, Query,
 };
 
 pub use literal::string as string_literal;
@@ -66,7 +67,23 @@ impl Backend for Kql {
         };
         let mut emission = Emission::default();
         let mut covered = vec![false; detection.indicators.len()];
-        for table in profile.tables() {
+        if options.mode == Mode::Lookup {
+            let (queries, csv, notes) = lookup::emit(detection, options, profile)?;
+            emission.queries = queries;
+            emission.artifacts.push(csv);
+            emission.notes.extend(notes);
+        }
+        let tables = if options.mode == Mode::Lookup {
+            Vec::new()
+        } else {
+            profile.tables()
+        };
+        for query in &emission.queries {
+            for &i in &query.indicators {
+                covered[i] = true;
+            }
+        }
+        for table in tables {
             for query in table_queries(detection, options, profile, table, &mut emission.notes) {
                 for &i in &query.indicators {
                     covered[i] = true;

@@ -26,7 +26,7 @@ pub struct Matcher {
 }
 
 /// A regular expression (RE2) that takes the host out of a URL or a bare `host[:port][/path]`.
-const HOST_OF_URL: &str = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?:[^@/?#]*@)?([^:/?#]+)";
+pub(crate) const HOST_OF_URL: &str = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?:[^@/?#]*@)?([^:/?#]+)";
 
 /// Builds the conditions of `hunt` for the indicators it applies to.
 pub fn build(hunt: &Hunt, indicators: &[&Indicator]) -> Matcher {

@@ -98,10 +98,10 @@ pub fn emit(
 }
 
 /// Runs Microsoft's Kusto.Language checker (`tools/kusto-check`) on a batch of (id, text)
-/// against a profile's schema; returns one JSON result per query. With `literals`, each result
-/// also lists the decoded string literals. Fails if the checker is not installed.
+/// against the named schema files (`sentinel`, `defender`, `watchlist`, ...); returns one JSON
+/// result per query. With `literals`, each result also lists the decoded string literals. Fails if the checker is not installed.
 pub fn kusto_check(
-    profile: &str,
+    schemas: &[&str],
     queries: &[(String, String)],
     literals: bool,
 ) -> Vec<serde_json::Value> {
@@ -120,9 +120,10 @@ pub fn kusto_check(
         .map(|(id, text)| serde_json::json!({ "id": id, "text": text }))
         .collect();
     let mut cmd = Command::new("node");
-    cmd.arg("check.js")
-        .arg("--schema")
-        .arg(format!("schemas/{profile}.json"));
+    cmd.arg("check.js");
+    for schema in schemas {
+        cmd.arg("--schema").arg(format!("schemas/{schema}.json"));
+    }
     if literals {
         cmd.arg("--literals");
     }
