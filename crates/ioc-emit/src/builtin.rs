@@ -5,3 +5,4 @@
 //! `tests/cli.rs` fails if one goes missing.
 
 use ioc_backend_kql as _;
+use ioc_backend_spl as _;
