@@ -73,6 +73,18 @@ pub struct Cli {
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub from: Option<Format>,
 
+    /// Skip indicators whose stated confidence (0-100) is below N.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub min_confidence: Option<u8>,
+
+    /// Skip indicators first seen before DATE (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = ioc_read::parse_since)]
+    pub since: Option<String>,
+
+    /// Skip private and reserved addresses instead of keeping them with a warning.
+    #[arg(long)]
+    pub drop_private: bool,
+
     /// More detail on standard error (repeat for more).
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
@@ -208,11 +220,20 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         settings: cli.settings.iter().cloned().collect(),
     };
-    let outcome = pipeline::emit(&inputs, cli.from, backend, &options).map_err(|e| match e {
-        PipelineError::Read(e) => Failure::new(1, e),
-        PipelineError::Emit(e) => Failure::new(3, e),
-        PipelineError::Coverage(e) => Failure::new(70, e),
-    })?;
+    // `now` stays unset: STIX expiry is measured against the bundle's own newest time, so the
+    // same input gives the same output on any day.
+    let read_options = ioc_read::ReadOptions {
+        min_confidence: cli.min_confidence,
+        since: cli.since.clone(),
+        drop_private: cli.drop_private,
+        now: None,
+    };
+    let outcome = pipeline::emit_with(&inputs, cli.from, &read_options, backend, &options)
+        .map_err(|e| match e {
+            PipelineError::Read(e) => Failure::new(1, e),
+            PipelineError::Emit(e) => Failure::new(3, e),
+            PipelineError::Coverage(e) => Failure::new(70, e),
+        })?;
     output::report(&outcome.summary);
     if let Some(dir) = &cli.out_dir {
         let written = out_dir::write(dir, &outcome.summary, backend.file_extension())

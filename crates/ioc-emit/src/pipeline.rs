@@ -6,7 +6,7 @@
 use ioc_core::{
     Backend, CoverageError, Detection, DetectionBuilder, EmitError, EmitOptions, Summary,
 };
-use ioc_read::{Format, ReadError};
+use ioc_read::{Format, ReadError, ReadOptions};
 
 /// What one run produced.
 pub struct Outcome {
@@ -30,9 +30,20 @@ pub fn emit(
     backend: &dyn Backend,
     options: &EmitOptions,
 ) -> Result<Outcome, PipelineError> {
+    emit_with(inputs, format, &ReadOptions::default(), backend, options)
+}
+
+/// [`emit`], with the readers' options (confidence, age and private-address policy).
+pub fn emit_with(
+    inputs: &[(String, String)],
+    format: Option<Format>,
+    read_options: &ReadOptions,
+    backend: &dyn Backend,
+    options: &EmitOptions,
+) -> Result<Outcome, PipelineError> {
     let mut builder = DetectionBuilder::new();
     for (name, text) in inputs {
-        ioc_read::read(name, text, format, &mut builder)?;
+        ioc_read::read_with(name, text, format, read_options, &mut builder)?;
     }
     let (detection, records) = builder.finish();
 

@@ -3,28 +3,67 @@
 //! A reader walks its input and hands every record to a [`DetectionBuilder`], which accounts
 //! for it. Readers work on text already in memory; opening files is the caller's job.
 
+pub mod policy;
 pub mod types;
 pub mod writeup;
 
+mod generic_csv;
+mod intake;
+mod json;
+mod misp;
+mod shape;
+mod stix;
+mod text;
+mod threatfox_csv;
+mod threatfox_json;
+
 use std::fmt;
 
-use ioc_core::{refang, DetectionBuilder, Indicator, IndicatorValue, Metadata, Source};
+use ioc_core::{DetectionBuilder, Metadata, Source};
 
-use crate::types::TypeMeaning;
+use crate::intake::{Found, Intake};
+pub use crate::policy::{parse_since, ReadOptions};
 
 /// The input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// A threat-intel write-up with an IOC table and false-positive scenarios.
     Writeup,
+    /// ThreatFox JSON: the API's `get_iocs` answer, the JSON export keyed by IOC id, or a feed
+    /// derived from either with an `iocs` array.
+    ThreatfoxJson,
+    /// The ThreatFox CSV export, with its `#` comment header.
+    ThreatfoxCsv,
+    /// A MISP event.
+    Misp,
+    /// A STIX 2.1 bundle.
+    Stix,
+    /// A CSV file with a value column and, optionally, a type column.
+    Csv,
+    /// Free text: a blog post, a chat paste, text copied from a PDF.
+    Text,
 }
 
 impl Format {
-    pub const ALL: [Format; 1] = [Format::Writeup];
+    pub const ALL: [Format; 7] = [
+        Format::Writeup,
+        Format::ThreatfoxJson,
+        Format::ThreatfoxCsv,
+        Format::Misp,
+        Format::Stix,
+        Format::Csv,
+        Format::Text,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Writeup => "writeup",
+            Format::ThreatfoxJson => "threatfox-json",
+            Format::ThreatfoxCsv => "threatfox-csv",
+            Format::Misp => "misp",
+            Format::Stix => "stix",
+            Format::Csv => "csv",
+            Format::Text => "text",
         }
     }
 
@@ -57,33 +96,88 @@ impl ReadError {
 }
 
 /// Guesses the format from the content.
+///
+/// JSON is told apart by its top-level keys (`data`, `iocs` or ids for ThreatFox, `Event` for
+/// MISP, `"type": "bundle"` for STIX); then come the ThreatFox CSV export (its comment header),
+/// a CSV with a recognised value column, a write-up (its IOC table), and last free text that
+/// mentions at least one indicator. JSON that is none of the known documents, and text that
+/// mentions nothing, give `None`.
 pub fn detect(text: &str) -> Option<Format> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(probe) = json::probe(text) {
+        return json_format(&probe);
+    }
+    if threatfox_csv::looks_like(text) {
+        return Some(Format::ThreatfoxCsv);
+    }
+    if generic_csv::looks_like(text) {
+        return Some(Format::Csv);
+    }
     if writeup::looks_like(text) {
         return Some(Format::Writeup);
     }
-    None
+    text::mentions_indicators(text).then_some(Format::Text)
 }
 
-/// Reads one input into the builder, detecting its format unless one is given.
+fn json_format(probe: &json::Probe) -> Option<Format> {
+    if misp::looks_like(probe) {
+        Some(Format::Misp)
+    } else if stix::looks_like(probe) {
+        Some(Format::Stix)
+    } else if threatfox_json::looks_like(probe) {
+        Some(Format::ThreatfoxJson)
+    } else {
+        None
+    }
+}
+
+/// Reads one input into the builder with the default options, detecting its format unless one
+/// is given.
 pub fn read(
     name: &str,
     text: &str,
     format: Option<Format>,
     builder: &mut DetectionBuilder,
 ) -> Result<Format, ReadError> {
+    read_with(name, text, format, &ReadOptions::default(), builder)
+}
+
+/// Reads one input into the builder, detecting its format unless one is given.
+pub fn read_with(
+    name: &str,
+    text: &str,
+    format: Option<Format>,
+    options: &ReadOptions,
+    builder: &mut DetectionBuilder,
+) -> Result<Format, ReadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let format = match format.or_else(|| detect(text)) {
         Some(format) => format,
+        None if json::probe(text).is_some() => {
+            return Err(ReadError::new(
+                Source::line(name, 1),
+                "cannot tell the input format: this JSON is not a ThreatFox, MISP or STIX \
+                 document; name the format with --from",
+            ))
+        }
         None => {
             return Err(ReadError::new(
                 Source::line(name, 1),
-                "cannot tell the input format; expected a write-up with an IOC table \
-                 (a 'Type' and a 'Value' column)",
+                "cannot tell the input format: no IOC table, no CSV value column, and no \
+                 indicator in the text; name the format with --from",
             ))
         }
     };
     builder.add_source(base_name(name));
+    let mut intake = Intake::new(builder, options);
     match format {
-        Format::Writeup => writeup::read(name, text, builder)?,
+        Format::Writeup => writeup::read(name, text, options, intake.builder())?,
+        Format::ThreatfoxJson => threatfox_json::read(name, text, &mut intake)?,
+        Format::ThreatfoxCsv => threatfox_csv::read(name, text, &mut intake)?,
+        Format::Misp => misp::read(name, text, &mut intake)?,
+        Format::Stix => stix::read(name, text, &mut intake)?,
+        Format::Csv => generic_csv::read(name, text, &mut intake)?,
+        Format::Text => text::read(name, text, &mut intake),
     }
     Ok(format)
 }
@@ -97,9 +191,10 @@ fn base_name(name: &str) -> &str {
         .unwrap_or(name)
 }
 
-/// Cleans, refangs and validates one value, then accepts or rejects it.
+/// Cleans, refangs and validates one value, then accepts or rejects it, with the default
+/// options.
 ///
-/// `declared` is the type the input gave; `None` lets the value's shape decide.
+/// `declared` is the type the input gave, looked up in the shared [`types`] table.
 pub fn accept_value(
     builder: &mut DetectionBuilder,
     source: Source,
@@ -107,51 +202,31 @@ pub fn accept_value(
     declared: &str,
     meta: Metadata,
 ) {
-    let cleaned = strip_enclosing(raw.trim());
-    let value = refang(cleaned);
-    let hint = match types::meaning(declared) {
-        Some(TypeMeaning::Kind(hint)) => hint,
-        Some(TypeMeaning::Unsupported) => {
-            builder.reject(
-                source,
-                raw,
-                Some(declared),
-                format!("{declared} indicators are not supported by ioc-emit"),
-            );
-            return;
-        }
-        None => {
-            builder.reject(
-                source,
-                raw,
-                Some(declared),
-                format!("unknown type {declared:?}"),
-            );
-            return;
-        }
-    };
-    match IndicatorValue::parse(hint, &value) {
-        Ok(value) => builder.accept(
-            Indicator {
-                value,
-                original: raw.to_string(),
-                source,
-                meta,
-            },
-            Some(declared),
-        ),
-        Err(err) => builder.reject(source, raw, Some(declared), err.message),
-    }
+    accept_value_with(
+        builder,
+        &ReadOptions::default(),
+        source,
+        raw,
+        declared,
+        meta,
+    );
 }
 
-/// Strips one layer of quotes or backticks that wrap a whole value.
-fn strip_enclosing(text: &str) -> &str {
-    for (open, close) in [('`', '`'), ('"', '"'), ('\'', '\''), ('<', '>')] {
-        if text.len() >= 2 && text.starts_with(open) && text.ends_with(close) {
-            return text[open.len_utf8()..text.len() - close.len_utf8()].trim();
-        }
-    }
-    text
+/// [`accept_value`] under the given options.
+pub fn accept_value_with(
+    builder: &mut DetectionBuilder,
+    options: &ReadOptions,
+    source: Source,
+    raw: &str,
+    declared: &str,
+    meta: Metadata,
+) {
+    Intake::new(builder, options).declared(Found {
+        source,
+        raw,
+        declared: Some(declared),
+        meta,
+    });
 }
 
 /// Reads a confidence such as `75%`, `75` or `0.75`.
@@ -195,8 +270,157 @@ mod tests {
 
     #[test]
     fn enclosing_quotes_are_stripped_once() {
+        use crate::intake::strip_enclosing;
         assert_eq!(strip_enclosing("`a.b`"), "a.b");
         assert_eq!(strip_enclosing("\"'a'\""), "'a'");
         assert_eq!(strip_enclosing("a\"b"), "a\"b");
+    }
+
+    #[test]
+    fn formats_have_unique_names() {
+        for format in Format::ALL {
+            assert_eq!(Format::from_name(format.name()), Some(format));
+        }
+        assert_eq!(Format::from_name("yaml"), None);
+    }
+
+    #[test]
+    fn detection_by_content() {
+        let cases = [
+            (
+                r#"{"query_status": "ok", "data": []}"#,
+                Some(Format::ThreatfoxJson),
+            ),
+            (r#"{"count": 0, "iocs": []}"#, Some(Format::ThreatfoxJson)),
+            (
+                r#"{"1001": [{"ioc_value": "a.example.com"}]}"#,
+                Some(Format::ThreatfoxJson),
+            ),
+            (
+                r#"[{"ioc": "a.example.com", "ioc_type": "domain"}]"#,
+                Some(Format::ThreatfoxJson),
+            ),
+            (r#"{"Event": {"info": "x"}}"#, Some(Format::Misp)),
+            (r#"{"response": [{"Event": {}}]}"#, Some(Format::Misp)),
+            (r#"[{"Event": {}}]"#, Some(Format::Misp)),
+            (
+                r#"{"type": "bundle", "id": "bundle--1", "objects": []}"#,
+                Some(Format::Stix),
+            ),
+            (r#"{"name": "not threat intel"}"#, None),
+            (
+                "# ThreatFox IOCs: recent\n\"2026-01-01\", \"1\"\n",
+                Some(Format::ThreatfoxCsv),
+            ),
+            ("\u{feff}value,type\n192.0.2.1,ip\n", Some(Format::Csv)),
+            (
+                "Indicator;Comment\nc2.example.org;seen\n",
+                Some(Format::Csv),
+            ),
+            (
+                "| Type | Value |\n|---|---|\n| domain | a.example |\n",
+                Some(Format::Writeup),
+            ),
+            ("The actor used 192.0.2[.]8 again.", Some(Format::Text)),
+            (
+                "[TLP:CLEAR] a note about c2[.]example[.]net",
+                Some(Format::Text),
+            ),
+            ("No table here, only words.", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(detect(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn unknown_json_is_refused_with_the_way_out() {
+        let mut b = DetectionBuilder::new();
+        let err = read("x.json", r#"{"name": "x"}"#, None, &mut b).unwrap_err();
+        assert!(err.message.contains("--from"), "{err}");
+    }
+
+    #[test]
+    fn inputs_of_different_formats_merge_and_dedupe() {
+        let mut b = DetectionBuilder::new();
+        let csv = "value,type\nc2.example.net,domain\n198.51.100.20:443,ip:port\n";
+        let text = "Beacons to c2[.]example[.]net and 198.51.100.20:443 every minute.";
+        assert_eq!(read("feed.csv", csv, None, &mut b), Ok(Format::Csv));
+        assert_eq!(read("chat.txt", text, None, &mut b), Ok(Format::Text));
+        let (d, records) = b.finish();
+        assert_eq!(d.sources, ["feed.csv", "chat.txt"]);
+        assert_eq!(d.indicators.len(), 2);
+        let duplicates = records
+            .iter()
+            .filter(|r| matches!(r.state, ioc_core::RecordState::Duplicate(_)))
+            .count();
+        assert_eq!(duplicates, 2);
+    }
+
+    #[test]
+    fn options_reach_every_reader() {
+        let options = ReadOptions {
+            min_confidence: Some(80),
+            since: Some("2026-02-01".into()),
+            drop_private: true,
+            now: None,
+        };
+        let feed = r#"{"data": [
+            {"ioc": "old.example.com", "ioc_type": "domain", "first_seen": "2026-01-01"},
+            {"ioc": "weak.example.com", "ioc_type": "domain", "confidence_level": 50},
+            {"ioc": "10.0.0.8:22", "ioc_type": "ip:port"},
+            {"ioc": "kept.example.com", "ioc_type": "domain", "confidence_level": 90}
+        ]}"#;
+        let mut b = DetectionBuilder::new();
+        read_with("tf.json", feed, None, &options, &mut b).unwrap();
+        let (d, records) = b.finish();
+        assert_eq!(d.indicators.len(), 1);
+        let reasons: Vec<String> = records
+            .iter()
+            .filter_map(|r| match &r.state {
+                ioc_core::RecordState::Skipped(why) => Some(why.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reasons.len(), 3);
+        assert!(reasons[0].contains("--since"));
+        assert!(reasons[1].contains("--min-confidence"));
+        assert!(reasons[2].contains("private"));
+    }
+
+    /// Inputs that are wrong in every way a hurried export can be. Each reader must answer
+    /// with records or an error, never a panic.
+    #[test]
+    fn hostile_inputs_never_panic() {
+        let inputs = [
+            "",
+            "\u{feff}",
+            "{",
+            "[]",
+            "{}",
+            "null",
+            r#"{"data": "x"}"#,
+            r#"{"data": [null, 1, [], {"ioc": 5}]}"#,
+            r#"{"iocs": {}}"#,
+            r#"{"Event": {"Attribute": [{"type": 1}], "Object": [1, {"Attribute": "x"}]}}"#,
+            r#"{"Event": {"Attribute": [{"type": "domain|ip", "value": "|"}]}}"#,
+            r#"{"type": "bundle", "objects": [{"type": "indicator", "pattern": "[[[[("}]}"#,
+            r#"{"type": "bundle", "objects": [{"type": "indicator", "pattern": "['\\"}]}"#,
+            "\"a\", \"b\nc,,,\n\"\"\"",
+            "# \"ioc_value\"\n\"x\"",
+            "value\n\n,\n\u{0}\n",
+            "hxxp[://] [ [. ( (.) [2001:db8::1 ]:80 1.2.3.4:99999 a@b@c ... \u{2026} http://",
+            "ü.ü ﬁ.com 𝔘.example x.\u{301}com [::]:0 ::/0 0.0.0.0/0 255.255.255.255/33",
+            "| Type | Value |\n|---|---|\n| x |\n",
+        ];
+        for text in inputs {
+            for format in Format::ALL {
+                let mut b = DetectionBuilder::new();
+                let _ = read("hostile", text, Some(format), &mut b);
+                let _ = b.finish();
+            }
+            let mut b = DetectionBuilder::new();
+            let _ = read("hostile", text, None, &mut b);
+        }
     }
 }

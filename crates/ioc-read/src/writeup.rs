@@ -8,7 +8,7 @@
 
 use ioc_core::{parse_clause, DetectionBuilder, ExclusionKind, Metadata, Polarity, Source};
 
-use crate::{accept_value, parse_confidence, parse_date, types, ReadError};
+use crate::{accept_value_with, parse_confidence, parse_date, types, ReadError, ReadOptions};
 
 /// Column roles, found by header name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +60,12 @@ pub fn looks_like(text: &str) -> bool {
 }
 
 /// Reads a write-up into the builder.
-pub fn read(name: &str, text: &str, builder: &mut DetectionBuilder) -> Result<(), ReadError> {
+pub fn read(
+    name: &str,
+    text: &str,
+    options: &ReadOptions,
+    builder: &mut DetectionBuilder,
+) -> Result<(), ReadError> {
     let lines: Vec<&str> = text.lines().collect();
     let mut rows_seen = 0usize;
     let mut stated_total: Option<(usize, u32)> = None;
@@ -82,12 +87,13 @@ pub fn read(name: &str, text: &str, builder: &mut DetectionBuilder) -> Result<()
             }
             in_summary = true;
         } else if let Some(columns) = pipe_header(line) {
-            let (count, next) = read_pipe_rows(name, &lines, i + 1, &columns, builder);
+            let (count, next) = read_pipe_rows(name, &lines, i + 1, &columns, options, builder);
             rows_seen += count;
             i = next;
             continue;
         } else if let Some(columns) = run_together_header(line) {
-            let (count, next) = read_run_together_rows(name, &lines, i + 1, &columns, builder);
+            let (count, next) =
+                read_run_together_rows(name, &lines, i + 1, &columns, options, builder);
             rows_seen += count;
             i = next;
             continue;
@@ -99,13 +105,12 @@ pub fn read(name: &str, text: &str, builder: &mut DetectionBuilder) -> Result<()
                 None => ExclusionKind::Prose,
             };
             // A keep-filter reads backwards as an exclusion, so it keeps its label in the text.
-            let text = if polarity == Polarity::Keep { line } else { clause };
-            builder.add_exclusion(
-                text,
-                scenario.as_deref(),
-                Source::line(name, number),
-                kind,
-            );
+            let text = if polarity == Polarity::Keep {
+                line
+            } else {
+                clause
+            };
+            builder.add_exclusion(text, scenario.as_deref(), Source::line(name, number), kind);
         } else if !in_summary && is_description(line) {
             builder.set_description(line);
         } else if let Some(title) = title_line(line) {
@@ -268,6 +273,7 @@ fn read_pipe_rows(
     lines: &[&str],
     start: usize,
     columns: &[Column],
+    options: &ReadOptions,
     builder: &mut DetectionBuilder,
 ) -> (usize, usize) {
     let mut i = start;
@@ -297,7 +303,9 @@ fn read_pipe_rows(
             );
         } else {
             match Row::from_cells(columns, &cells) {
-                Ok(row) => accept_value(builder, source, row.value, row.declared, row.meta),
+                Ok(row) => {
+                    accept_value_with(builder, options, source, row.value, row.declared, row.meta)
+                }
                 Err(reason) => builder.reject(source, line, None, reason),
             }
         }
@@ -328,6 +336,7 @@ fn read_run_together_rows(
     lines: &[&str],
     start: usize,
     columns: &[Column],
+    options: &ReadOptions,
     builder: &mut DetectionBuilder,
 ) -> (usize, usize) {
     let mut i = start;
@@ -341,7 +350,9 @@ fn read_run_together_rows(
         count += 1;
         match split_run_together(columns, line) {
             Ok(cells) => match Row::from_cells(columns, &cells) {
-                Ok(row) => accept_value(builder, source, row.value, row.declared, row.meta),
+                Ok(row) => {
+                    accept_value_with(builder, options, source, row.value, row.declared, row.meta)
+                }
                 Err(reason) => builder.reject(source, line, None, reason),
             },
             Err(reason) => builder.reject(source, line, None, reason),
@@ -468,7 +479,7 @@ Filter/Exclusion: process.name = rsync or similar tools
     #[test]
     fn reads_the_pipe_layout() {
         let mut b = DetectionBuilder::new();
-        read("r.md", PIPE, &mut b).unwrap();
+        read("r.md", PIPE, &ReadOptions::default(), &mut b).unwrap();
         let (d, records) = b.finish();
         assert_eq!(d.family.as_deref(), Some("Example RAT"));
         assert_eq!(d.references, ["https://example.invalid/report"]);
@@ -486,7 +497,14 @@ Filter/Exclusion: process.name = rsync or similar tools
         assert!(d.exclusions[0].expr().is_some());
         assert_eq!(d.exclusions[0].scenario.as_deref(), Some("Backups"));
         assert!(d.exclusions[1].expr().is_none());
-        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        // The only warnings are the reader policy's notes on documentation-range addresses.
+        assert!(
+            d.warnings
+                .iter()
+                .all(|w| w.contains("reserved for documentation")),
+            "{:?}",
+            d.warnings
+        );
     }
 
     #[test]
@@ -502,7 +520,7 @@ ip:port198.51.100.9:443botnet_cc2026-06-237%
 More text.
 ";
         let mut b = DetectionBuilder::new();
-        read("alt.md", text, &mut b).unwrap();
+        read("alt.md", text, &ReadOptions::default(), &mut b).unwrap();
         let (d, records) = b.finish();
         assert_eq!(records.len(), 3);
         let got: Vec<(String, Option<u8>)> = d
@@ -529,7 +547,7 @@ More text.
         let text = "Malware Family: X Total IOCs: 2 IOC Types: domain\n\
                     | Type | Value |\n|---|---|\n| domain | a.example |\n";
         let mut b = DetectionBuilder::new();
-        read("w.md", text, &mut b).unwrap();
+        read("w.md", text, &ReadOptions::default(), &mut b).unwrap();
         let (d, _) = b.finish();
         assert_eq!(
             d.warnings,
@@ -540,7 +558,13 @@ More text.
     #[test]
     fn no_table_is_an_error_with_a_location() {
         let mut b = DetectionBuilder::new();
-        let err = read("empty.md", "Malware Family: X\n", &mut b).unwrap_err();
+        let err = read(
+            "empty.md",
+            "Malware Family: X\n",
+            &ReadOptions::default(),
+            &mut b,
+        )
+        .unwrap_err();
         assert_eq!(err.location, Source::line("empty.md", 1));
     }
 }

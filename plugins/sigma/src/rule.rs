@@ -1,0 +1,346 @@
+//! One Sigma rule: the metadata derived from the detection, the detection section, and the
+//! query that carries the YAML.
+//!
+//! Every attribute is a function of the input alone (no clock, no randomness), so two runs on
+//! the same input write the same bytes.
+
+use std::collections::BTreeSet;
+
+use ioc_core::text::{single_line, slug};
+use ioc_core::{
+    Detection, EmitError, EmitOptions, ExclusionMode, ExclusionState, ExclusionUse, Indicator,
+    Query,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::exclusions;
+use crate::hunt::{Hunt, Level, Tactic};
+use crate::selection;
+use crate::yaml::{self, Map, Value};
+
+/// The namespace of every rule id (UUIDv5). Fixed once; changing it changes every id.
+const ID_NAMESPACE: Uuid = Uuid::from_u128(0x6cb07026_336a_40f4_88ea_a0b9f81d1e52);
+
+/// The longest detection name kept in a query name, so that `<name>.yml` stays within the
+/// 10 to 90 characters pySigma's `filename_length` check allows.
+const MAX_NAME_SLUG: usize = 40;
+
+/// The longest detection name kept in a title (the specification allows 256 characters).
+const MAX_TITLE_LABEL: usize = 160;
+
+/// The attributes in the order of the specification's file structure.
+#[derive(Serialize)]
+struct Document {
+    title: String,
+    id: String,
+    status: &'static str,
+    description: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    references: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<String>,
+    tags: Vec<&'static str>,
+    logsource: Logsource,
+    detection: Map,
+    falsepositives: Vec<String>,
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Logsource {
+    category: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    product: Option<&'static str>,
+}
+
+/// Builds the rule of `hunt` for the indicators at `indices`.
+pub fn build(
+    detection: &Detection,
+    options: &EmitOptions,
+    hunt: &Hunt,
+    indices: &[usize],
+) -> Result<Query, EmitError> {
+    let indicators: Vec<&Indicator> = indices.iter().map(|&i| &detection.indicators[i]).collect();
+    let label = label(detection);
+
+    let selections = selection::build(hunt.shape, &indicators);
+    let filters = filters(detection, options, hunt);
+    let mut body = Map::new();
+    for (name, value) in selections.iter().chain(&filters.applied) {
+        body.insert(name.clone(), value.clone());
+    }
+    let mut condition = if selections.len() == 1 {
+        "selection".to_string()
+    } else {
+        "1 of selection_*".to_string()
+    };
+    if !filters.applied.is_empty() {
+        condition.push_str(" and not 1 of filter_*");
+    }
+    body.insert("condition", Value::Str(condition));
+
+    let document = Document {
+        title: format!("{} - {}", truncate(&label, MAX_TITLE_LABEL), hunt.title),
+        id: rule_id(&label, hunt).to_string(),
+        status: "experimental",
+        description: description(detection, hunt, &label),
+        references: unique(
+            detection
+                .references
+                .iter()
+                .map(|r| single_line(r).trim().to_string()),
+        ),
+        date: earliest_date(&indicators)
+            .or_else(|| earliest_date(&detection.indicators.iter().collect::<Vec<_>>())),
+        tags: tags(hunt, &indicators),
+        logsource: Logsource {
+            category: hunt.category.name(),
+            product: hunt.category.product(),
+        },
+        detection: body,
+        falsepositives: filters.falsepositives,
+        level: level(hunt, &indicators).as_str(),
+    };
+    let text = yaml::document(&document).map_err(|message| EmitError::Invalid {
+        backend: "sigma",
+        message,
+    })?;
+
+    Ok(Query {
+        name: format!(
+            "{}-{}-{}",
+            truncate_slug(&slug(detection.label()), MAX_NAME_SLUG),
+            slug(hunt.category.name()),
+            hunt.name
+        ),
+        target: hunt.category.name().to_string(),
+        text,
+        indicators: indices.to_vec(),
+        exclusions: filters.uses,
+    })
+}
+
+/// The detection's name on one line.
+fn label(detection: &Detection) -> String {
+    single_line(detection.label()).trim().to_string()
+}
+
+/// The rule id: a UUIDv5 of what the rule is about, not of what it lists.
+///
+/// The key is the detection name (case and runs of white space ignored), the log source and the
+/// hunt. Adding or removing an indicator, reordering the input or changing an exclusion keeps
+/// the id, so a SIEM that tracks rules by id updates the rule in place; a different family or
+/// log source is a different rule.
+pub fn rule_id(label: &str, hunt: &Hunt) -> Uuid {
+    let name = label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let key = format!(
+        "ioc-emit sigma rule\n{name}\n{}\n{}\n{}",
+        hunt.category.name(),
+        hunt.category.product().unwrap_or(""),
+        hunt.name
+    );
+    Uuid::new_v5(&ID_NAMESPACE, key.as_bytes())
+}
+
+fn description(detection: &Detection, hunt: &Hunt, label: &str) -> String {
+    let sources = single_line(&detection.sources.join(", "))
+        .trim()
+        .to_string();
+    let mut text = format!("Detects {} reported as {label} indicators", hunt.detects);
+    if !sources.is_empty() {
+        text.push_str(&format!(" in {sources}"));
+    }
+    text.push('.');
+    if let Some(about) = &detection.description {
+        let about = single_line(about);
+        if !about.trim().is_empty() {
+            text.push(' ');
+            text.push_str(about.trim());
+        }
+    }
+    text
+}
+
+/// The earliest first-seen date among `indicators`, if any is a valid `YYYY-MM-DD` date.
+fn earliest_date(indicators: &[&Indicator]) -> Option<String> {
+    indicators
+        .iter()
+        .filter_map(|i| i.meta.first_seen.as_deref())
+        .filter(|d| is_date(d))
+        .min()
+        .map(str::to_string)
+}
+
+/// `YYYY-MM-DD` with a month of 01-12 and a day of 01-31, the form the specification and its
+/// JSON schema require.
+fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| {
+        b[r.clone()]
+            .iter()
+            .all(u8::is_ascii_digit)
+            .then(|| text[r].parse::<u32>().ok())
+            .flatten()
+    };
+    matches!(
+        (digits(0..4), digits(5..7), digits(8..10)),
+        (Some(_), Some(1..=12), Some(1..=31))
+    )
+}
+
+/// The level from the lowest confidence among the indicators: a rule fires on any one of them,
+/// so it is as trustworthy as its weakest. 90 and above is `high`, 60 and above `medium`, below
+/// that `low`; with no confidence given, `medium`. The hunt may cap it (file names).
+pub fn level(hunt: &Hunt, indicators: &[&Indicator]) -> Level {
+    let weakest = indicators.iter().filter_map(|i| i.meta.confidence).min();
+    let level = match weakest {
+        None => Level::Medium,
+        Some(90..) => Level::High,
+        Some(60..) => Level::Medium,
+        Some(_) => Level::Low,
+    };
+    level.min(hunt.max_level)
+}
+
+/// ATT&CK tags in the specification's form (lower case, `attack.` namespace), then the SigmaHQ
+/// rule type: rules built from one report's indicators are `detection.emerging-threats`.
+fn tags(hunt: &Hunt, indicators: &[&Indicator]) -> Vec<&'static str> {
+    // ThreatFox calls infrastructure that serves malware `payload_delivery`: reaching it is
+    // Ingress Tool Transfer as well as command and control.
+    let delivers = indicators
+        .iter()
+        .any(|i| i.meta.threat_type.as_deref() == Some("payload_delivery"));
+    let mut tags = match hunt.tactic {
+        Tactic::CommandAndControl => vec!["attack.command-and-control", "attack.t1071"],
+        Tactic::CommandAndControlWeb => vec!["attack.command-and-control", "attack.t1071.001"],
+        Tactic::Execution => vec!["attack.execution"],
+        Tactic::IngressTransfer => vec!["attack.command-and-control", "attack.t1105"],
+    };
+    if delivers && !tags.contains(&"attack.t1105") && hunt.tactic != Tactic::Execution {
+        tags.push("attack.t1105");
+    }
+    tags.push("detection.emerging-threats");
+    tags
+}
+
+/// What one rule does with the detection's exclusions.
+struct Filters {
+    /// `filter_<id>` search identifiers, present only with `--exclusions apply`.
+    applied: Vec<(String, Value)>,
+    falsepositives: Vec<String>,
+    uses: Vec<ExclusionUse>,
+}
+
+/// Sorts every exclusion into a filter, a false-positive note, or both.
+///
+/// Prose goes to `falsepositives`. A structured exclusion is compiled for the rule's log
+/// source; with `--exclusions apply` it becomes a `filter_<id>`, otherwise it is listed under
+/// `falsepositives` with its expression, ready to enable. One that the log source cannot
+/// express is listed with the reason.
+fn filters(detection: &Detection, options: &EmitOptions, hunt: &Hunt) -> Filters {
+    let mut out = Filters {
+        applied: Vec::new(),
+        falsepositives: Vec::new(),
+        uses: Vec::new(),
+    };
+    for exclusion in &detection.exclusions {
+        let id = &exclusion.id;
+        let said = single_line(&exclusion.text).trim().to_string();
+        let lead = match &exclusion.scenario {
+            Some(scenario) => format!("{}: {said}", single_line(scenario).trim()),
+            None => said,
+        };
+        let (note, state) = match exclusion.expr() {
+            None => (lead, ExclusionState::Prose),
+            Some(expr) => match exclusions::compile(expr, hunt.category) {
+                Err(reason) => (
+                    format!("{lead} (exclusion {id} is not applied: {reason})"),
+                    ExclusionState::Omitted { reason },
+                ),
+                Ok(value) => match options.exclusions {
+                    ExclusionMode::Comment => (
+                        format!("{lead} (suggested exclusion {id}, not applied: {expr})"),
+                        ExclusionState::Commented,
+                    ),
+                    ExclusionMode::Apply => {
+                        out.applied.push((format!("filter_{id}"), value));
+                        (
+                            format!("{lead} (excluded by filter_{id})"),
+                            ExclusionState::Applied,
+                        )
+                    }
+                },
+            },
+        };
+        out.falsepositives.push(note);
+        out.uses.push(ExclusionUse {
+            id: id.clone(),
+            state,
+        });
+    }
+    out.falsepositives = unique(out.falsepositives);
+    if out.falsepositives.is_empty() {
+        // The SigmaHQ convention for "none known".
+        out.falsepositives.push("Unknown".to_string());
+    }
+    out
+}
+
+/// The non-empty items in first-seen order, each once (the schema wants unique items).
+fn unique(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    items
+        .into_iter()
+        .filter(|item| !item.is_empty() && seen.insert(item.clone()))
+        .collect()
+}
+
+/// At most `max` characters of `text`, cut at a character boundary.
+fn truncate(text: &str, max: usize) -> String {
+    text.chars()
+        .take(max)
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+}
+
+/// At most `max` bytes of an ASCII slug, without a trailing dash.
+fn truncate_slug(slug: &str, max: usize) -> String {
+    let mut out: String = slug.chars().take(max).collect();
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hunt::HUNTS;
+
+    #[test]
+    fn dates_are_checked() {
+        assert!(is_date("2026-05-10"));
+        assert!(!is_date("2026-13-10"));
+        assert!(!is_date("2026-05-00"));
+        assert!(!is_date("2026-5-10"));
+        assert!(!is_date("2026-05-10T00"));
+    }
+
+    #[test]
+    fn the_id_ignores_case_and_spacing_of_the_name_but_not_the_hunt() {
+        let a = rule_id("DCRat", &HUNTS[1]);
+        assert_eq!(a, rule_id("  dcrat ", &HUNTS[1]));
+        assert_ne!(a, rule_id("DCRat", &HUNTS[0]));
+        assert_ne!(a, rule_id("AsyncRAT", &HUNTS[1]));
+        assert_eq!(a.get_version_num(), 5);
+    }
+}
