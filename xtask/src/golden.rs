@@ -273,13 +273,16 @@ fn linked_backends(bin: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Damage done to a copied case, which the comparison must notice.
+type Mutation = fn(&Path) -> Result<()>;
+
 /// Proves the comparison can fail: a changed, a missing and an orphan expected file must each
 /// make a run fail. Runs on a copy of one case in `target/`.
 pub fn self_check() -> Result<()> {
     let bin = build()?;
     let work = crate::root().join("target/golden-self-check");
     let source = crate::root().join("fixtures/writeup-pipe");
-    let mutations: [(&str, fn(&Path) -> Result<()>); 3] = [
+    let mutations: [(&str, Mutation); 3] = [
         ("a changed expected file", |case| {
             let path = case.join("expected/kql.out");
             let text = fs::read_to_string(&path)?.replacen("ago(14d)", "ago(15d)", 1);

@@ -5,4 +5,5 @@
 //! `tests/cli.rs` fails if one goes missing.
 
 use ioc_backend_kql as _;
+use ioc_backend_sigma as _;
 use ioc_backend_spl as _;

@@ -33,7 +33,7 @@ fn every_builtin_backend_is_linked() {
     let text = String::from_utf8(output.stdout).unwrap();
     let names: Vec<&str> = text.lines().filter_map(|l| l.split('\t').next()).collect();
     // A backend crate that is not linked vanishes from this list without any other sign.
-    for expected in ["kql", "spl"] {
+    for expected in ["kql", "sigma", "spl"] {
         assert!(
             names.contains(&expected),
             "backend {expected} is not linked: {names:?}"

@@ -34,8 +34,9 @@ fn shuffle_rows(text: &str) -> String {
 }
 
 fn inputs() -> Vec<(String, String)> {
-    let mut all = common::fixture_writeups();
+    let mut all = common::fixture_inputs();
     all.extend(common::shared_reports());
+    all.extend(common::shared_data());
     all
 }
 

@@ -63,8 +63,9 @@ fn batches(inputs: &[(String, String)]) -> Vec<Batch> {
 
 #[test]
 fn fixture_and_shared_report_queries_pass_the_kusto_check() {
-    let mut inputs = common::fixture_writeups();
+    let mut inputs = common::fixture_inputs();
     inputs.extend(common::shared_reports());
+    inputs.extend(common::shared_data());
     let batches = batches(&inputs);
     let total: usize = batches.iter().map(|b| b.queries.len()).sum();
     assert!(total >= 40, "expected a real batch of queries, got {total}");

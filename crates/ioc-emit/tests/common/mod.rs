@@ -48,8 +48,37 @@ pub fn shared_reports() -> Vec<(String, String)> {
         .collect()
 }
 
+/// Every real IOC file in `shared/data` (not its manifest), sorted, as (file name, text).
+pub fn shared_data() -> Vec<(String, String)> {
+    let Some(shared) = shared() else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = fs::read_dir(shared.join("data"))
+        .expect("shared/data")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| n != "MANIFEST.json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            (name, fs::read_to_string(&p).expect("data file is text"))
+        })
+        .collect()
+}
+
+/// Every fixture input (`fixtures/<case>/input*`, any format), as (case/file, text).
+pub fn fixture_inputs() -> Vec<(String, String)> {
+    fixture_files(|_| true)
+}
+
 /// Every fixture input that is a write-up (`fixtures/<case>/input*.md`), as (case/file, text).
 pub fn fixture_writeups() -> Vec<(String, String)> {
+    fixture_files(|name| name.ends_with(".md"))
+}
+
+fn fixture_files(keep: impl Fn(&str) -> bool) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut cases: Vec<PathBuf> = fs::read_dir(root().join("fixtures"))
         .expect("fixtures")
@@ -63,7 +92,7 @@ pub fn fixture_writeups() -> Vec<(String, String)> {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 let name = p.file_name().unwrap().to_string_lossy();
-                name.starts_with("input") && name.ends_with(".md")
+                name.starts_with("input") && keep(&name)
             })
             .collect();
         inputs.sort();
