@@ -22,6 +22,8 @@ pub struct Options {
     pub backends: Vec<String>,
     pub fixtures: Option<PathBuf>,
     pub bin: Option<PathBuf>,
+    /// Leave out the closing tally (the self-check's runs are meant to fail).
+    pub quiet: bool,
 }
 
 impl Options {
@@ -119,7 +121,9 @@ pub fn run(options: &Options) -> Result<bool> {
         eprintln!("golden: blessed {checked} outputs");
         return Ok(true);
     }
-    eprintln!("golden: {} passed, {failures} failed", checked - failures);
+    if !options.quiet {
+        eprintln!("golden: {} passed, {failures} failed", checked - failures);
+    }
     Ok(failures == 0)
 }
 
@@ -305,6 +309,7 @@ pub fn self_check() -> Result<()> {
             fixtures: Some(work.clone()),
             bin: Some(bin.clone()),
             backends: vec!["kql".to_string()],
+            quiet: true,
             ..Options::default()
         };
         if run(&options)? {

@@ -101,11 +101,12 @@ fn test() -> Result<()> {
             .args(["test", "--workspace", "--locked"])
             .current_dir(&root),
     )?;
+    // The self-check first, so the last golden tally printed is the real run's.
+    golden::self_check()?;
     let ok = golden::run(&golden::Options::default())?;
     if !ok {
         bail!("golden outputs differ; review the diffs above, then `cargo xtask golden --bless`");
     }
-    golden::self_check()?;
     eprintln!("xtask: every test passed");
     Ok(())
 }
