@@ -27,14 +27,22 @@ pub struct Detection {
     #[serde(skip)]
     pub indicators: Vec<Indicator>,
     pub exclusions: Vec<Exclusion>,
+    /// Set by [`DetectionBuilder::finish`]; see [`Detection::label`].
+    #[serde(skip)]
+    pub label: String,
     /// Things a reader noticed that are not about one record, such as a table whose row count
     /// disagrees with the count the write-up states.
     pub warnings: Vec<String>,
 }
 
 impl Detection {
-    /// The name used for the detection in comments and file names: the family, else the title.
+    /// The name used for the detection in query names, rule ids and file names: the family,
+    /// made unique by the first input's name when the family is generic ("Unknown malware"),
+    /// else the title. Two reports about different unnamed malware must not share names.
     pub fn label(&self) -> &str {
+        if !self.label.is_empty() {
+            return &self.label;
+        }
         self.family.as_deref().unwrap_or(&self.title)
     }
 
@@ -96,9 +104,20 @@ impl DetectionBuilder {
         }
     }
 
+    /// Several inputs about different families name them all, in order of appearance.
     pub fn set_family(&mut self, family: &str) {
-        if self.detection.family.is_none() && !family.trim().is_empty() {
-            self.detection.family = Some(family.trim().to_string());
+        let family = family.trim();
+        if family.is_empty() {
+            return;
+        }
+        match &mut self.detection.family {
+            None => self.detection.family = Some(family.to_string()),
+            Some(known) => {
+                if !known.split(" / ").any(|f| f == family) {
+                    known.push_str(" / ");
+                    known.push_str(family);
+                }
+            }
         }
     }
 
@@ -224,14 +243,34 @@ impl DetectionBuilder {
                 _ => {}
             }
         }
+        let stem = self.detection.sources.first().map(|s| {
+            let name = s.rsplit(['/', '\\']).next().unwrap_or(s);
+            name.rsplit_once('.')
+                .map_or(name, |(stem, _)| stem)
+                .to_string()
+        });
         if self.detection.title.is_empty() {
-            self.detection.title = match &self.detection.family {
-                Some(family) => format!("{family} indicators"),
-                None => "ioc-emit indicators".to_string(),
+            self.detection.title = match (&self.detection.family, &stem) {
+                (Some(family), _) => format!("{family} indicators"),
+                (None, Some(stem)) => format!("Indicators from {stem}"),
+                (None, None) => "ioc-emit indicators".to_string(),
             };
         }
+        self.detection.label = match (&self.detection.family, stem) {
+            (Some(family), _) if !is_generic(family) => family.clone(),
+            (Some(family), Some(stem)) => format!("{family} {stem}"),
+            (None, Some(stem)) => stem,
+            _ => self.detection.title.clone(),
+        };
         (self.detection, self.records)
     }
+}
+
+/// Families that name no family: feeds say "Unknown malware" or "unknown" for thousands of
+/// unrelated samples.
+fn is_generic(family: &str) -> bool {
+    let lower = family.trim().to_ascii_lowercase();
+    lower.starts_with("unknown") || matches!(lower.as_str(), "" | "n/a" | "none" | "-" | "null")
 }
 
 fn push_unique(list: &mut Vec<String>, item: &str) {

@@ -248,10 +248,26 @@ pub fn parse_clause(clause: &str, polarity: Polarity) -> Option<Expr> {
     if parser.pos != tokens.len() {
         return None;
     }
+    // "Filter/Exclusion: process.name != X" reads both as "drop everything but X" and as
+    // "keep everything but X"; a clause that is only a negation states no polarity, so it
+    // stays prose. An Example Filter is a `where`, so its negation is unambiguous.
+    if polarity == Polarity::Exclude && is_negative(&expr) {
+        return None;
+    }
     Some(match polarity {
         Polarity::Exclude => expr,
         Polarity::Keep => expr.negated(),
     })
+}
+
+/// Whether an expression is nothing but a negation: `!=`, `not in`, `not (...)`, or an `or` /
+/// `and` of such.
+fn is_negative(expr: &Expr) -> bool {
+    match expr {
+        Expr::Not(_) => true,
+        Expr::Cmp { op, .. } => matches!(op, Op::Ne | Op::NotIn),
+        Expr::And(items) | Expr::Or(items) => items.iter().all(is_negative),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -401,6 +417,15 @@ impl Parser<'_> {
         {
             return None;
         }
+        // `dest_ip = 10.0.0.0/8` means "in the range", which no string comparison says; the
+        // clause stays prose rather than become an exclusion that never matches.
+        if field.is_address() && values.iter().any(|v| v.contains('/')) {
+            return None;
+        }
+        // Control characters have no place in a field value a write-up states.
+        if values.iter().any(|v| v.chars().any(char::is_control)) {
+            return None;
+        }
         if op == Op::Matches && values.iter().any(|v| v.is_empty()) {
             return None;
         }
@@ -489,8 +514,8 @@ mod tests {
             r#"destination.port in ("80", "443") and destination.ip != "10.0.0.1""#
         );
         assert_eq!(
-            parse(r#"process.name not in ("a", “b”)"#).unwrap(),
-            r#"process.name not in ("a", "b")"#
+            parse(r#"process.name = x and process.parent.name not in ("a", “b”)"#).unwrap(),
+            r#"process.name = "x" and process.parent.name not in ("a", "b")"#
         );
     }
 
@@ -512,6 +537,12 @@ mod tests {
         assert_eq!(parse(r#"TaskName = "System Maintenance""#), None);
         // A port that is not a number.
         assert_eq!(parse("destination.port = https"), None);
+        // A range compared as if it were an address.
+        assert_eq!(parse("dest_ip = 10.0.0.0/8"), None);
+        // Only a negation: no stated polarity.
+        assert_eq!(parse(r#"process.name != "NetSupportManager.exe""#), None);
+        assert_eq!(parse(r#"process.name not in ("a", "b")"#), None);
+        assert!(parse(r#"process.name = a and process.args != "-x""#).is_some());
         assert_eq!(parse("process.name = "), None);
         assert_eq!(parse(r#"process.name = "unterminated"#), None);
         assert_eq!(parse("(process.name = a"), None);

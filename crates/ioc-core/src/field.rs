@@ -96,6 +96,14 @@ impl Field {
         }
     }
 
+    /// Fields that hold an IP address.
+    pub fn is_address(self) -> bool {
+        matches!(
+            self,
+            Field::SourceIp | Field::DestinationIp | Field::DestinationAddress
+        )
+    }
+
     pub fn value_type(self) -> FieldType {
         match self {
             Field::SourcePort | Field::DestinationPort => FieldType::Port,

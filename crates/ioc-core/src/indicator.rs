@@ -171,6 +171,42 @@ impl CanonicalUrl {
     pub fn host(&self) -> &str {
         &self.host
     }
+
+    /// The forms in which logs record this URL: as given, and also without a port that is the
+    /// scheme's default (`https://h:443/p` is logged as `https://h/p`) and without a fragment
+    /// (clients never send `#...`, so proxies and EDR never see it). The first form is `self`.
+    pub fn log_forms(&self) -> Vec<CanonicalUrl> {
+        let mut forms = vec![self.clone()];
+        let default_port = match self.scheme() {
+            "http" | "ws" => Some(":80"),
+            "https" | "wss" => Some(":443"),
+            "ftp" => Some(":21"),
+            _ => None,
+        };
+        if let Some(port) = default_port.filter(|p| self.origin().ends_with(p)) {
+            let origin = &self.origin()[..self.authority_end - port.len()];
+            let mut text = origin.to_string();
+            text.push_str(self.rest());
+            forms.push(CanonicalUrl {
+                text,
+                authority_end: origin.len(),
+                scheme_len: self.scheme_len,
+                host: self.host.clone(),
+            });
+        }
+        let without_fragment: Vec<CanonicalUrl> = forms
+            .iter()
+            .filter_map(|form| {
+                let cut = form.text[form.authority_end..].find('#')? + form.authority_end;
+                Some(CanonicalUrl {
+                    text: form.text[..cut].to_string(),
+                    ..form.clone()
+                })
+            })
+            .collect();
+        forms.extend(without_fragment);
+        forms
+    }
 }
 
 impl IndicatorValue {
@@ -720,6 +756,31 @@ mod tests {
         assert_eq!(url.without_scheme(), "evil.example:8443/A/b?Q=1");
         assert_eq!(url.host(), "evil.example");
         assert!(parse(IndicatorKind::Url, "evil.example/x").is_err());
+    }
+
+    #[test]
+    fn urls_are_also_hunted_as_logs_write_them() {
+        let v = IndicatorValue::parse(IndicatorKind::Url.into(), "https://h.example:443/a/b#frag")
+            .unwrap();
+        let forms: Vec<String> = v
+            .as_url()
+            .unwrap()
+            .log_forms()
+            .iter()
+            .map(|f| f.as_str().to_string())
+            .collect();
+        assert_eq!(
+            forms,
+            [
+                "https://h.example:443/a/b#frag",
+                "https://h.example/a/b#frag",
+                "https://h.example:443/a/b",
+                "https://h.example/a/b",
+            ]
+        );
+        let plain =
+            IndicatorValue::parse(IndicatorKind::Url.into(), "http://h.example:8080/x").unwrap();
+        assert_eq!(plain.as_url().unwrap().log_forms().len(), 1);
     }
 
     #[test]

@@ -235,20 +235,45 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
             PipelineError::Coverage(e) => Failure::new(70, e),
         })?;
     output::report(&outcome.summary);
+    let summary = &outcome.summary;
     if let Some(dir) = &cli.out_dir {
-        let written = out_dir::write(dir, &outcome.summary, backend.file_extension())
+        let written = out_dir::write(dir, summary, backend.file_extension())
             .map_err(|e| Failure::new(1, format!("{e:#}")))?;
         log::info!("wrote {} files to {}", written.len(), dir.display());
-        return Ok(());
+    } else {
+        if cli.format == OutputFormat::Text && !summary.artifacts.is_empty() {
+            let names: Vec<&str> = summary.artifacts.iter().map(|a| a.name.as_str()).collect();
+            return Err(Failure::new(
+                2,
+                format!(
+                    "the queries need files that text output cannot carry ({}); \
+                     use --out-dir DIR, or --format json",
+                    names.join(", ")
+                ),
+            ));
+        }
+        let text = match cli.format {
+            OutputFormat::Text => output::queries_text(summary),
+            OutputFormat::Json => output::json(summary),
+        };
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| Failure::new(1, format!("cannot write the output: {e}")))?;
     }
-    let text = match cli.format {
-        OutputFormat::Text => output::queries_text(&outcome.summary),
-        OutputFormat::Json => output::json(&outcome.summary),
-    };
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::new(1, format!("cannot write the output: {e}")))
+    if summary.queries.is_empty() {
+        // A pipeline must not publish nothing and report success.
+        return Err(Failure::new(
+            4,
+            format!(
+                "no queries: none of the {} records can be hunted with backend {}; \
+                 see the warnings above, or -v",
+                summary.records.len(),
+                backend.name()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn init_logging(cli: &Cli) {

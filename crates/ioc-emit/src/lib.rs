@@ -4,7 +4,8 @@
 //! backend builds its own binary the same way: link the backend crate and call [`main`].
 //!
 //! Exit codes: 0 on success (rejected rows are reported, not fatal), 1 when an input cannot be
-//! read, 2 for a usage error, 3 when a backend refuses its options, 70 for an internal error.
+//! read, 2 for a usage error, 3 when a backend refuses its options, 4 when no query could be
+//! emitted (every record rejected, skipped or unsupported), 70 for an internal error.
 
 mod builtin;
 mod cli;

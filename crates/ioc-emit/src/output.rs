@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use ioc_core::text::single_line;
 use ioc_core::{Backend, State, Summary};
 
 /// The queries, separated by a blank line.
@@ -27,39 +28,38 @@ pub fn json(summary: &Summary) -> String {
 /// Logs the account of the run: counts at info level, every row not emitted as a warning
 /// (duplicates at info), and the notes.
 pub fn report(summary: &Summary) {
+    // Rejections are the reader's verdicts on the input and worth a look every time; skips and
+    // unsupported kinds follow a stated policy, so they are detail, shown with -v.
     for record in &summary.records {
         let reason = record.reason.as_deref().unwrap_or("");
+        let shown = single_line(&record.original);
         match record.state {
             State::Emitted => {}
             State::Duplicate => log::info!(
-                "{}: {:?} duplicates {}",
+                "{}: {shown:?} duplicates {}",
                 record.source,
-                record.original,
                 record
                     .duplicate_of
                     .as_ref()
                     .map(|s| s.to_string())
                     .unwrap_or_default()
             ),
-            State::Rejected => log::warn!(
-                "{}: rejected {:?}: {reason}",
-                record.source,
-                record.original
-            ),
-            State::Skipped => {
-                log::warn!("{}: skipped {:?}: {reason}", record.source, record.original)
-            }
-            State::Unsupported => {
-                log::warn!(
-                    "{}: unsupported {:?}: {reason}",
-                    record.source,
-                    record.original
-                )
-            }
+            State::Rejected => log::warn!("{}: rejected {shown:?}: {reason}", record.source),
+            State::Skipped => log::info!("{}: skipped {shown:?}: {reason}", record.source),
+            State::Unsupported => log::info!("{}: unsupported {shown:?}: {reason}", record.source),
         }
     }
-    for warning in &summary.warnings {
-        log::warn!("{warning}");
+    const SHOWN: usize = 10;
+    for (i, warning) in summary.warnings.iter().enumerate() {
+        if i < SHOWN || log::log_enabled!(log::Level::Info) {
+            log::warn!("{warning}");
+        } else {
+            log::warn!(
+                "{} more warnings; -v shows them all",
+                summary.warnings.len() - SHOWN
+            );
+            break;
+        }
     }
     for note in &summary.notes {
         log::info!("{note}");

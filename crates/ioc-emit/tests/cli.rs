@@ -263,3 +263,54 @@ fn out_dir_writes_every_file_or_none() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn nothing_to_hunt_exits_4_and_lookup_files_need_a_place() {
+    let dir = std::env::temp_dir().join(format!("ioc-emit-none-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let all_bad = dir.join("bad.md");
+    std::fs::write(
+        &all_bad,
+        "| Type | Value |\n|---|---|\n| domain | not a host |\n",
+    )
+    .unwrap();
+    let output = ioc_emit(&["--backend", "kql", all_bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no queries"),
+        "{}",
+        stderr(&output)
+    );
+
+    // The watchlist CSV cannot travel on stdout as text.
+    let output = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--mode",
+        "lookup",
+        &fixture("writeup-pipe"),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--out-dir"), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+
+    // Defender has no watchlists: the CSV must be read from a URL.
+    let output = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--profile",
+        "defender",
+        "--mode",
+        "lookup",
+        "--format",
+        "json",
+        &fixture("writeup-pipe"),
+    ]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("lookup-url"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -42,6 +42,12 @@ fn batches(inputs: &[(String, String)]) -> Vec<Batch> {
                 profile: Some(profile.to_string()),
                 exclusions: mode,
                 mode: how,
+                // Read only where a watchlist cannot serve: Defender has none.
+                settings: [(
+                    "lookup-url".to_string(),
+                    "https://files.example/ioc.csv".to_string(),
+                )]
+                .into(),
                 ..EmitOptions::default()
             };
             for (name, text) in inputs {

@@ -81,16 +81,52 @@ pub(crate) fn mentions_indicators(text: &str) -> bool {
 pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) {
     for (index, line) in text.lines().enumerate() {
         let source = Source::line(name, u32::try_from(index + 1).unwrap_or(u32::MAX));
+        let context = context_line(line);
         let mut previous: Option<&str> = None;
         for word in line.split_whitespace() {
             let mut candidates = Vec::new();
             scan_word(word, &mut candidates);
             for candidate in candidates {
-                offer(&source, candidate, previous, intake);
+                match context {
+                    Some(what) => intake.skip(
+                        Found {
+                            source: source.clone(),
+                            raw: candidate.raw,
+                            declared: None,
+                            meta: Metadata::default(),
+                        },
+                        format!("named on {what}, not reported as an indicator"),
+                    ),
+                    None => offer(&source, candidate, previous, intake),
+                }
             }
             previous = Some(word);
         }
     }
+}
+
+/// Lines whose hosts and URLs are context, not indicators: the false-positive filters a
+/// write-up suggests (benign hosts by definition) and the page's own source and references.
+/// Their candidates are recorded as skipped, so they are seen but never hunted.
+fn context_line(line: &str) -> Option<&'static str> {
+    const LABELS: &[(&str, &str)] = &[
+        ("filter/exclusion:", "an exclusion line"),
+        ("filter / exclusion:", "an exclusion line"),
+        ("exclusion:", "an exclusion line"),
+        ("example filter:", "an exclusion line"),
+        ("original source:", "a source line"),
+        ("source:", "a source line"),
+        ("reference:", "a reference line"),
+        ("references:", "a reference line"),
+    ];
+    let trimmed = line.trim_start();
+    if trimmed.starts_with("<!--") {
+        return Some("an HTML comment");
+    }
+    LABELS.iter().find_map(|(label, what)| {
+        let head = trimmed.get(..label.len())?;
+        head.eq_ignore_ascii_case(label).then_some(*what)
+    })
 }
 
 fn offer(source: &Source, candidate: Candidate<'_>, previous: Option<&str>, intake: &mut Intake) {
@@ -593,6 +629,23 @@ mod tests {
                 "https://b.example.com/r?u=http://c.example.com"
             ]
         );
+    }
+
+    #[test]
+    fn exclusion_and_source_lines_are_seen_but_not_hunted() {
+        let text = "<!-- source: https://blog.example.org/post -->\n\
+                    C2 at c2.example.net\n\
+                    Filter/Exclusion: process.name = curl and destination.address contains \
+                    repo.example.com\n\
+                    Original source: https://feed.example.org/x\n";
+        assert_eq!(values(text), ["c2.example.net"]);
+        let (_, records) = run(text);
+        assert_eq!(records.len(), 5, "every candidate is recorded");
+        let skipped = records
+            .iter()
+            .filter(|r| matches!(r.state, RecordState::Skipped(_)))
+            .count();
+        assert_eq!(skipped, 4);
     }
 
     #[test]

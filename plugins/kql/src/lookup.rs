@@ -35,8 +35,17 @@ pub fn emit(
         .unwrap_or_else(|| slug(detection.label()));
     let csv = watchlist_csv(detection)?;
     let mut notes = Vec::new();
-    let source = if csv.len() > WATCHLIST_MAX_BYTES {
+    let external = csv.len() > WATCHLIST_MAX_BYTES || profile == Profile::Defender;
+    let source = if external {
         let Some(url) = options.settings.get("lookup-url") else {
+            if profile == Profile::Defender {
+                return Err(EmitError::Invalid {
+                    backend: "kql",
+                    message: "Defender XDR advanced hunting has no watchlists; host the CSV and \
+                              pass --set lookup-url=URL to read it with externaldata"
+                        .to_string(),
+                });
+            }
             return Err(EmitError::Invalid {
                 backend: "kql",
                 message: format!(
@@ -46,11 +55,15 @@ pub fn emit(
                 ),
             });
         };
-        notes.push(format!(
-            "the watchlist CSV is {} bytes, over the 3.8 MB upload cap: the queries read it \
-             with externaldata from {url}",
-            csv.len()
-        ));
+        notes.push(if profile == Profile::Defender {
+            format!("the queries read the lookup CSV with externaldata from {url}")
+        } else {
+            format!(
+                "the watchlist CSV is {} bytes, over the 3.8 MB upload cap: the queries read it \
+                 with externaldata from {url}",
+                csv.len()
+            )
+        });
         format!(
             "externaldata(IndicatorType:string, Indicator:string, Port:string) [{}] \
              with (format=\"csv\", ignoreFirstRecord=true) \
@@ -62,9 +75,12 @@ pub fn emit(
         format!("_GetWatchlist({})", literal::string(&alias))
     };
     let csv_name = format!("{}-watchlist.csv", slug(detection.label()));
-    notes.push(format!(
-        "lookup mode: upload {csv_name} as the watchlist {alias:?} with Indicator as the search key"
-    ));
+    if !external {
+        notes.push(format!(
+            "lookup mode: upload {csv_name} as the watchlist {alias:?} with Indicator as the \
+             search key"
+        ));
+    }
 
     let mut queries = Vec::new();
     for table in profile.tables() {
@@ -110,10 +126,17 @@ fn watchlist_csv(detection: &Detection) -> Result<String, EmitError> {
                 .write_record([kind, &ip.to_string(), &port.to_string()])
                 .map_err(fail)?,
             IndicatorValue::Url(url) => {
-                for form in url_forms(url.as_str(), url.without_scheme(), url.rest().is_empty()) {
-                    writer
-                        .write_record([kind, form.as_str(), ""])
-                        .map_err(fail)?;
+                for logged in url.log_forms() {
+                    let forms = url_forms(
+                        logged.as_str(),
+                        logged.without_scheme(),
+                        logged.rest().is_empty(),
+                    );
+                    for form in forms {
+                        writer
+                            .write_record([kind, form.as_str(), ""])
+                            .map_err(fail)?;
+                    }
                 }
             }
             value => writer

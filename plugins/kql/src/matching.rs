@@ -51,7 +51,9 @@ pub fn build(hunt: &Hunt, indicators: &[&Indicator]) -> Matcher {
         Hunt::Url { column, schemeless } => {
             for indicator in indicators {
                 if let IndicatorValue::Url(url) = &indicator.value {
-                    m.disjuncts.push(url_condition(column, url, schemeless));
+                    for form in url.log_forms() {
+                        m.disjuncts.push(url_condition(column, &form, schemeless));
+                    }
                 }
             }
         }
