@@ -55,7 +55,10 @@ fn runs_are_byte_identical_and_row_order_does_not_matter() {
         let shuffled = shuffle_rows(&text);
         for backend in &backends {
             for mode in [ExclusionMode::Comment, ExclusionMode::Apply] {
-                let options = EmitOptions { exclusions: mode, ..EmitOptions::default() };
+                let options = EmitOptions {
+                    exclusions: mode,
+                    ..EmitOptions::default()
+                };
                 let Ok(first) = common::emit(backend.name(), &name, &text, &options) else {
                     continue;
                 };
@@ -68,7 +71,10 @@ fn runs_are_byte_identical_and_row_order_does_not_matter() {
                 );
                 let other = common::emit(backend.name(), &name, &shuffled, &options).unwrap();
                 let queries = |s: &ioc_core::Summary| -> Vec<(String, String, String)> {
-                    s.queries.iter().map(|q| (q.name.clone(), q.target.clone(), q.text.clone())).collect()
+                    s.queries
+                        .iter()
+                        .map(|q| (q.name.clone(), q.target.clone(), q.text.clone()))
+                        .collect()
                 };
                 assert_eq!(
                     queries(&first),

@@ -99,13 +99,12 @@ pub fn read(name: &str, text: &str, builder: &mut DetectionBuilder) -> Result<()
                 None => ExclusionKind::Prose,
             };
             // A keep-filter reads backwards as an exclusion, so it keeps its label in the text.
-            let text = if polarity == Polarity::Keep { line } else { clause };
-            builder.add_exclusion(
-                text,
-                scenario.as_deref(),
-                Source::line(name, number),
-                kind,
-            );
+            let text = if polarity == Polarity::Keep {
+                line
+            } else {
+                clause
+            };
+            builder.add_exclusion(text, scenario.as_deref(), Source::line(name, number), kind);
         } else if !in_summary && is_description(line) {
             builder.set_description(line);
         } else if let Some(title) = title_line(line) {
