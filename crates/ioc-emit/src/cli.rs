@@ -54,6 +54,11 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ExclusionsArg::Comment)]
     pub exclusions: ExclusionsArg,
 
+    /// A backend setting as KEY=VALUE (repeatable; the last of a key wins). A backend refuses
+    /// settings it does not know.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
+    pub settings: Vec<(String, String)>,
+
     /// Read every input as this format instead of detecting it.
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub from: Option<Format>,
@@ -77,6 +82,15 @@ pub enum OutputFormat {
 pub enum ExclusionsArg {
     Comment,
     Apply,
+}
+
+fn parse_setting(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
 }
 
 fn parse_format(name: &str) -> Result<Format, String> {
@@ -172,7 +186,7 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
         max_query_chars: cli
             .max_query_chars
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-        settings: Default::default(),
+        settings: cli.settings.iter().cloned().collect(),
     };
     let outcome = pipeline::emit(&inputs, cli.from, backend, &options).map_err(|e| match e {
         PipelineError::Read(e) => Failure::new(1, e),

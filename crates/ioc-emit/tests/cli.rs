@@ -168,6 +168,29 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn settings_reach_the_backend_which_refuses_unknown_ones() {
+    let set = |setting: &str| {
+        ioc_emit(&[
+            "--backend",
+            "kql",
+            "--set",
+            setting,
+            &fixture("writeup-pipe"),
+        ])
+    };
+    let malformed = set("index");
+    assert_eq!(malformed.status.code(), Some(2), "{}", stderr(&malformed));
+    assert!(stderr(&malformed).contains("is not KEY=VALUE"));
+    let refused = set("index=logs-*");
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("unknown setting \"index\""),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
 fn unreadable_inputs_exit_1_and_name_the_place() {
     let dir = std::env::temp_dir().join(format!("ioc-emit-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

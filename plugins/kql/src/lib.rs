@@ -60,6 +60,12 @@ impl Backend for Kql {
                 choices: Profile::NAMES.join(", "),
             })?,
         };
+        if let Some(key) = options.settings.keys().next() {
+            return Err(EmitError::Invalid {
+                backend: "kql",
+                message: format!("unknown setting {key:?}; the kql backend takes no settings"),
+            });
+        }
         let mut emission = Emission::default();
         let mut covered = vec![false; detection.indicators.len()];
         for table in profile.tables() {
