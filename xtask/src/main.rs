@@ -2,7 +2,8 @@
 //!
 //! - `setup`: installs the offline validators the tests call (Kusto.Language from npm, the
 //!   duckdb-kql engine and the Sigma tools from PyPI), each pinned by a lock file.
-//! - `golden`: runs every fixture through every backend and diffs against the expected files.
+//! - `golden`: runs every fixture through every backend and diffs against the expected files,
+//!   and diffs `--list-backends` against `fixtures/backends.txt`.
 //! - `test`: the whole test suite, as CI runs it.
 
 mod golden;
@@ -17,7 +18,8 @@ usage: cargo xtask <command>
 
 commands:
   setup                 install the validators the tests call (npm ci, the Sigma venv)
-  golden [options]      run every fixture through every backend and diff the output
+  golden [options]      run every fixture through every backend and diff the output,
+                        and diff --list-backends against fixtures/backends.txt
       --bless           rewrite the expected files instead of comparing
       --case NAME       only this case (repeatable)
       --backend NAME    only this backend (repeatable)
@@ -108,6 +110,11 @@ fn test() -> Result<()> {
     golden::self_check()?;
     eprintln!("xtask: every test passed");
     Ok(())
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR`, or `target/` in the workspace.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 
 pub fn cargo() -> String {
