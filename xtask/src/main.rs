@@ -1,7 +1,8 @@
 //! Project automation: `cargo xtask <command>`.
 //!
 //! - `setup`: installs the offline validators the tests call (Kusto.Language from npm, the
-//!   duckdb-kql engine and the Sigma tools from PyPI), each pinned by a lock file.
+//!   duckdb-kql engine, pySigma's Elasticsearch backend and the Sigma tools from PyPI), each
+//!   pinned by a lock file.
 //! - `golden`: runs every fixture through every backend and diffs against the expected files,
 //!   and diffs `--list-backends` against `fixtures/backends.txt`.
 //! - `test`: the whole test suite, as CI runs it.
@@ -17,7 +18,7 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  setup                 install the validators the tests call (npm ci, the Sigma venv)
+  setup                 install the validators the tests call (npm ci, the Python venvs)
   golden [options]      run every fixture through every backend and diff the output,
                         and diff --list-backends against fixtures/backends.txt
       --bless           rewrite the expected files instead of comparing
@@ -83,6 +84,7 @@ fn setup() -> Result<()> {
             .current_dir(&kusto),
     )?;
     status(Command::new("bash").arg(root().join("tools/kql-run/setup.sh")))?;
+    status(Command::new("bash").arg(root().join("tools/esql-check/setup.sh")))?;
     let sigma = root().join("tools/sigma-check/check.sh");
     if sigma.exists() {
         status(Command::new("bash").arg(&sigma).arg("--setup"))?;

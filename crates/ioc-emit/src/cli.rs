@@ -42,7 +42,7 @@ pub struct Cli {
     pub lookback: Lookback,
 
     /// Split output into parts of at most this many characters (default: the backend's, 10000
-    /// for KQL, Sentinel's limit for a rule's query).
+    /// for KQL, Sentinel's limit for a rule's query, and for ES|QL).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(500..))]
     pub max_query_chars: Option<u64>,
 
@@ -54,8 +54,8 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ExclusionsArg::Comment)]
     pub exclusions: ExclusionsArg,
 
-    /// A backend setting as KEY=VALUE (repeatable; the last of a key wins). A backend refuses
-    /// settings it does not know.
+    /// A backend setting, such as `index.dns=logs-dns-*` for esql (repeatable; the last of a
+    /// key wins). A backend refuses settings it does not know.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
     pub settings: Vec<(String, String)>,
 

@@ -36,7 +36,7 @@ fn every_builtin_backend_is_linked() {
         .filter_map(|l| l.split_whitespace().next())
         .collect();
     // A backend crate that is not linked vanishes from this list without any other sign.
-    for expected in ["kql"] {
+    for expected in ["esql", "kql"] {
         assert!(
             names.contains(&expected),
             "backend {expected} is not linked: {names:?}"
@@ -172,25 +172,37 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn settings_reach_the_backend_which_refuses_unknown_ones() {
-    let set = |setting: &str| {
+    let malformed = ioc_emit(&[
+        "--backend",
+        "esql",
+        "--set",
+        "index",
+        &fixture("writeup-pipe"),
+    ]);
+    assert_eq!(malformed.status.code(), Some(2), "{}", stderr(&malformed));
+    assert!(stderr(&malformed).contains("is not KEY=VALUE"));
+
+    let set = |backend: &str, setting: &str| {
         ioc_emit(&[
             "--backend",
-            "kql",
+            backend,
             "--set",
             setting,
             &fixture("writeup-pipe"),
         ])
     };
-    let malformed = set("index");
-    assert_eq!(malformed.status.code(), Some(2), "{}", stderr(&malformed));
-    assert!(stderr(&malformed).contains("is not KEY=VALUE"));
-    let refused = set("index=logs-*");
-    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
-    assert!(
-        stderr(&refused).contains("unknown setting \"index\""),
-        "{}",
-        stderr(&refused)
-    );
+    let used = set("esql", "index.dns=logs-dns-*");
+    assert!(used.status.success(), "{}", stderr(&used));
+    assert!(String::from_utf8_lossy(&used.stdout).contains("FROM logs-dns-*\n"));
+    for (backend, setting) in [("esql", "indx=logs-*"), ("kql", "index=logs-*")] {
+        let refused = set(backend, setting);
+        assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+        assert!(
+            stderr(&refused).contains("unknown setting"),
+            "{}",
+            stderr(&refused)
+        );
+    }
 }
 
 #[test]
