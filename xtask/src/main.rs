@@ -5,8 +5,9 @@
 //!   pinned by a lock file.
 //! - `golden`: runs every fixture through every backend and diffs against the expected files,
 //!   and diffs `--list-backends` against `fixtures/backends.txt`.
-//! - `test`: the whole test suite, as CI runs it.
+//! - `test`: the whole test suite, as CI runs it, including the out-of-tree example backend.
 
+mod example;
 mod golden;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ commands:
       --backend NAME    only this backend (repeatable)
       --fixtures DIR    read cases from DIR instead of fixtures/
       --bin PATH        use this ioc-emit binary instead of building one
-  test                  setup, then cargo test --workspace, then golden";
+  test                  setup, cargo test --workspace, the example backend, golden";
 
 fn main() {
     if let Err(err) = run() {
@@ -105,6 +106,7 @@ fn test() -> Result<()> {
             .args(["test", "--workspace", "--locked"])
             .current_dir(&root),
     )?;
+    example::check()?;
     let ok = golden::run(&golden::Options::default())?;
     if !ok {
         bail!("golden outputs differ; review the diffs above, then `cargo xtask golden --bless`");

@@ -1,0 +1,91 @@
+//! The out-of-tree example: `examples/custom-backend` is built the way a team outside this
+//! repository builds its own binary, then run.
+//!
+//! It is its own Cargo project (excluded from the workspace) with its own `Cargo.lock`, built
+//! with `--locked`. It shares this workspace's target folder, so the crates both use are not
+//! compiled twice. The checks: its conformance test passes, its `--list-backends` shows its
+//! backend beside every built-in one, and it emits for a fixture.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use anyhow::{bail, Context, Result};
+
+use crate::{cargo, root, status, target_dir};
+
+/// The example's binary and its backend.
+const BINARY: &str = "ioc-emit-custom";
+const BACKEND: &str = "csv";
+
+pub fn check() -> Result<()> {
+    let root = root();
+    let project = root.join("examples/custom-backend");
+    let target = target_dir();
+    for args in [["build", "--locked"], ["test", "--locked"]] {
+        status(
+            Command::new(cargo())
+                .args(args)
+                .arg("--quiet")
+                .env("CARGO_TARGET_DIR", &target)
+                .current_dir(&project),
+        )
+        .context(
+            "the example backend failed; if its Cargo.lock is out of date (a crate it uses by \
+             path gained a dependency), run `cargo update --workspace` in examples/custom-backend",
+        )?;
+    }
+    let binary = target
+        .join("debug")
+        .join(format!("{BINARY}{}", std::env::consts::EXE_SUFFIX));
+
+    let list = stdout(&run(&binary, &["--list-backends"], &root)?)?;
+    let names: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let builtin = listed_names(&root.join("fixtures/backends.txt"))?;
+    for name in builtin.iter().map(String::as_str).chain([BACKEND]) {
+        if !names.contains(&name) {
+            bail!("{BINARY} --list-backends lacks {name}:\n{list}");
+        }
+    }
+
+    let fixture = "fixtures/writeup-pipe/input.md";
+    let output = run(&binary, &["--backend", BACKEND, "-q", fixture], &root)?;
+    let text = stdout(&output)?;
+    if !text.starts_with("type,value\n") || !text.contains("ip:port,198.51.100.1:80\n") {
+        bail!("{BINARY} --backend {BACKEND} {fixture} gave unexpected output:\n{text}");
+    }
+    eprintln!("xtask: {BINARY} builds, lists {BACKEND} with the built-in backends, and emits");
+    Ok(())
+}
+
+fn run(binary: &Path, args: &[&str], dir: &Path) -> Result<Output> {
+    Command::new(binary)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .with_context(|| format!("cannot run {}", binary.display()))
+}
+
+fn stdout(output: &Output) -> Result<String> {
+    if !output.status.success() {
+        bail!(
+            "{BINARY} failed with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    String::from_utf8(output.stdout.clone()).context("the output is not UTF-8")
+}
+
+/// The backend names in the golden list.
+fn listed_names(path: &Path) -> Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect())
+}
