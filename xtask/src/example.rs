@@ -4,7 +4,8 @@
 //! It is its own Cargo project (excluded from the workspace) with its own `Cargo.lock`, built
 //! with `--locked`. It shares this workspace's target folder, so the crates both use are not
 //! compiled twice. The checks: its conformance test passes, its `--list-backends` shows its
-//! backend beside every built-in one, and it emits for a fixture.
+//! backend beside every built-in one, and it emits for a fixture. The code listings of
+//! `docs/writing-a-backend.md` must be its files, so the guide is as tested as the example.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -19,6 +20,7 @@ const BACKEND: &str = "csv";
 
 pub fn check() -> Result<()> {
     let root = root();
+    check_guide(&root)?;
     let project = root.join("examples/custom-backend");
     let target = target_dir();
     for args in [["build", "--locked"], ["test", "--locked"]] {
@@ -88,4 +90,44 @@ fn listed_names(path: &Path) -> Result<Vec<String>> {
         .filter_map(|l| l.split_whitespace().next())
         .map(str::to_string)
         .collect())
+}
+
+/// Every code block of the guide that follows a `<!-- examples/custom-backend/... -->` marker
+/// must equal that file.
+fn check_guide(root: &Path) -> Result<()> {
+    let guide = root.join("docs/writing-a-backend.md");
+    let text = std::fs::read_to_string(&guide)
+        .with_context(|| format!("cannot read {}", guide.display()))?;
+    let mut lines = text.lines();
+    let mut compared = 0;
+    while let Some(line) = lines.next() {
+        let Some(file) = line
+            .strip_prefix("<!-- ")
+            .and_then(|l| l.strip_suffix(" -->"))
+            .filter(|f| f.starts_with("examples/custom-backend/"))
+        else {
+            continue;
+        };
+        if !lines.next().is_some_and(|l| l.starts_with("```")) {
+            bail!(
+                "docs/writing-a-backend.md: the marker for {file} is not followed by a code block"
+            );
+        }
+        let mut block = String::new();
+        for line in lines.by_ref().take_while(|l| !l.starts_with("```")) {
+            block.push_str(line);
+            block.push('\n');
+        }
+        let actual = std::fs::read_to_string(root.join(file)).with_context(|| {
+            format!("docs/writing-a-backend.md shows {file}, which cannot be read")
+        })?;
+        if block != actual {
+            bail!("docs/writing-a-backend.md: the listing of {file} differs from the file; copy the file into the guide");
+        }
+        compared += 1;
+    }
+    if compared == 0 {
+        bail!("docs/writing-a-backend.md shows none of the example's files");
+    }
+    Ok(())
 }
