@@ -12,6 +12,7 @@ use std::process::{Command, Output};
 
 use anyhow::{bail, Context, Result};
 
+use crate::golden::backend_names;
 use crate::{cargo, root, status, target_dir};
 
 /// The example's binary and its backend.
@@ -41,13 +42,16 @@ pub fn check() -> Result<()> {
         .join(format!("{BINARY}{}", std::env::consts::EXE_SUFFIX));
 
     let list = stdout(&run(&binary, &["--list-backends"], &root)?)?;
-    let names: Vec<&str> = list
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
-    let builtin = listed_names(&root.join("fixtures/backends.txt"))?;
-    for name in builtin.iter().map(String::as_str).chain([BACKEND]) {
-        if !names.contains(&name) {
+    let names = backend_names(&list);
+    let golden = root.join("fixtures/backends.txt");
+    let builtin = std::fs::read_to_string(&golden)
+        .with_context(|| format!("cannot read {}", golden.display()))?;
+    for name in backend_names(&builtin)
+        .iter()
+        .map(String::as_str)
+        .chain([BACKEND])
+    {
+        if !names.iter().any(|n| n == name) {
             bail!("{BINARY} --list-backends lacks {name}:\n{list}");
         }
     }
@@ -79,17 +83,6 @@ fn stdout(output: &Output) -> Result<String> {
         );
     }
     String::from_utf8(output.stdout.clone()).context("the output is not UTF-8")
-}
-
-/// The backend names in the golden list.
-fn listed_names(path: &Path) -> Result<Vec<String>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(text
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_string)
-        .collect())
 }
 
 /// Every code block of the guide that follows a `<!-- examples/custom-backend/... -->` marker

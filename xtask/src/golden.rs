@@ -278,11 +278,15 @@ fn backend_list(bin: &Path) -> Result<String> {
 }
 
 fn linked_backends(bin: &Path) -> Result<Vec<String>> {
-    Ok(backend_list(bin)?
-        .lines()
+    Ok(backend_names(&backend_list(bin)?))
+}
+
+/// The names in a `--list-backends` text: the first word of each line.
+pub fn backend_names(list: &str) -> Vec<String> {
+    list.lines()
         .filter_map(|l| l.split_whitespace().next())
         .map(str::to_string)
-        .collect())
+        .collect()
 }
 
 enum ListCheck {
