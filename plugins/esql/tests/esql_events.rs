@@ -12,7 +12,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{Row, Val};
-use ioc_core::{EmitOptions, ExclusionMode};
+use ioc_core::ExclusionMode;
 
 const REPORT: &str = "\
 Malware Family: EventCheck Total IOCs: 11 IOC Types: many
@@ -156,16 +156,7 @@ fn events() -> Vec<Row> {
 
 /// The names of the events some query returned.
 fn matched(mode: ExclusionMode) -> BTreeSet<String> {
-    let options = EmitOptions {
-        exclusions: mode,
-        ..EmitOptions::default()
-    };
-    let backend = ioc_core::find_backend("esql").expect("the esql backend is linked");
-    let inputs = [("events.md".to_string(), REPORT.to_string())];
-    let summary = ioc_emit::emit(&inputs, None, backend, &options)
-        .map_err(|e| e.to_string())
-        .unwrap()
-        .summary;
+    let summary = common::emit_report(REPORT, mode);
     assert_eq!(summary.counts[&ioc_core::State::Emitted], 11);
     let rows = events();
     let mut names = BTreeSet::new();

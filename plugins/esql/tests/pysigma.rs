@@ -28,7 +28,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::{Command as Step, Expr};
-use ioc_core::{EmitOptions, ExclusionMode, ExclusionState};
+use ioc_core::{ExclusionMode, ExclusionState};
 use serde_json::{json, Value};
 
 const REPORT: &str = r#"Malware Family: CrossCheck Total IOCs: 10 IOC Types: many
@@ -304,16 +304,7 @@ struct Emitted {
 }
 
 fn emitted() -> BTreeMap<String, Emitted> {
-    let options = EmitOptions {
-        exclusions: ExclusionMode::Apply,
-        ..EmitOptions::default()
-    };
-    let backend = ioc_core::find_backend("esql").expect("the esql backend is linked");
-    let inputs = [("cross.md".to_string(), REPORT.to_string())];
-    let summary = ioc_emit::emit(&inputs, None, backend, &options)
-        .map_err(|e| e.to_string())
-        .unwrap()
-        .summary;
+    let summary = common::emit_report(REPORT, ExclusionMode::Apply);
     assert_eq!(summary.counts[&ioc_core::State::Emitted], 10);
     summary
         .queries

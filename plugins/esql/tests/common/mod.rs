@@ -852,6 +852,23 @@ pub fn run(query: &Query, rows: &[Row]) -> Result<Vec<String>, String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Running the backend
+
+/// Emits a write-up with the linked `esql` backend, as the command line does.
+pub fn emit_report(report: &str, mode: ioc_core::ExclusionMode) -> ioc_core::Summary {
+    let options = ioc_core::EmitOptions {
+        exclusions: mode,
+        ..ioc_core::EmitOptions::default()
+    };
+    let backend = ioc_core::find_backend("esql").expect("the esql backend is linked");
+    let inputs = [("report.md".to_string(), report.to_string())];
+    match ioc_emit::emit(&inputs, None, backend, &options) {
+        Ok(outcome) => outcome.summary,
+        Err(e) => panic!("the report does not emit: {e}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The kit's decoder
 
 /// Decodes an ES|QL query's literals for the conformance kit. The query must also parse.
