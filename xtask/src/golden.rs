@@ -5,6 +5,9 @@
 //! `expected/<backend>.json` hold the text output and the `--format json` summary. Adding a case
 //! means adding files. The binary runs inside the case folder with relative input names, so
 //! locations in the summaries are the same on every machine.
+//!
+//! `fixtures/backends.txt` holds the expected `--list-backends`: the one place where a backend
+//! crate that silently stopped being linked shows up.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -104,6 +107,14 @@ pub fn run(options: &Options) -> Result<bool> {
 
     let mut failures = 0;
     let mut checked = 0;
+    match check_backend_list(&bin, &fixtures, options)? {
+        ListCheck::Skipped => {}
+        ListCheck::Passed => checked += 1,
+        ListCheck::Failed => {
+            checked += 1;
+            failures += 1;
+        }
+    }
     for case in &cases {
         let name = case
             .file_name()
@@ -257,36 +268,82 @@ fn build() -> Result<PathBuf> {
             .args(["build", "--quiet", "-p", "ioc-emit"])
             .current_dir(&root),
     )?;
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    Ok(target
+    Ok(crate::target_dir()
         .join("debug")
         .join(format!("ioc-emit{}", std::env::consts::EXE_SUFFIX)))
 }
 
-fn linked_backends(bin: &Path) -> Result<Vec<String>> {
+fn backend_list(bin: &Path) -> Result<String> {
     let output = Command::new(bin).arg("--list-backends").output()?;
     if !output.status.success() {
         bail!("{} --list-backends failed", bin.display());
     }
-    let text = String::from_utf8(output.stdout)?;
-    Ok(text
-        .lines()
-        .filter_map(|l| l.split('\t').next())
-        .map(str::to_string)
-        .collect())
+    Ok(String::from_utf8(output.stdout)?)
 }
 
-/// Damage done to a copied case, which the comparison must notice.
-type Mutation = fn(&Path) -> Result<()>;
+fn linked_backends(bin: &Path) -> Result<Vec<String>> {
+    Ok(backend_names(&backend_list(bin)?))
+}
 
-/// Proves the comparison can fail: a changed, a missing and an orphan expected file must each
-/// make a run fail. Runs on a copy of one case in `target/`.
+/// The names in a `--list-backends` text: the first word of each line.
+pub fn backend_names(list: &str) -> Vec<String> {
+    list.lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+enum ListCheck {
+    Skipped,
+    Passed,
+    Failed,
+}
+
+/// Diffs `--list-backends` against `backends.txt` in the fixture folder, so that a backend
+/// crate that is no longer linked, or a changed name, version, description or kind list, shows
+/// as a diff. The file must exist in the repository's fixtures; another folder may leave it out.
+fn check_backend_list(bin: &Path, fixtures: &Path, options: &Options) -> Result<ListCheck> {
+    let path = fixtures.join("backends.txt");
+    let actual = backend_list(bin)?;
+    if options.bless {
+        fs::write(&path, &actual)?;
+        return Ok(ListCheck::Passed);
+    }
+    let expected = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(_) if options.fixtures.is_some() => return Ok(ListCheck::Skipped),
+        Err(_) => {
+            eprintln!(
+                "golden: missing {}; run with --bless to create it",
+                path.display()
+            );
+            return Ok(ListCheck::Failed);
+        }
+    };
+    if expected == actual {
+        return Ok(ListCheck::Passed);
+    }
+    eprintln!("golden: the linked backends differ from backends.txt");
+    eprint!(
+        "{}",
+        TextDiff::from_lines(&expected, &actual)
+            .unified_diff()
+            .header("fixtures/backends.txt", "--list-backends")
+    );
+    Ok(ListCheck::Failed)
+}
+
+/// A change to a copied fixture folder that a golden run must catch, with what it is.
+type Mutation = (&'static str, fn(&Path) -> Result<()>);
+
+/// Proves the comparison can fail: a changed, a missing and an orphan expected file, and a
+/// backend list naming a backend that is not linked, must each make a run fail. Runs on a copy
+/// of one case in `target/`.
 pub fn self_check() -> Result<()> {
     let bin = build()?;
     let work = crate::root().join("target/golden-self-check");
     let source = crate::root().join("fixtures/writeup-pipe");
-    let mutations: [(&str, Mutation); 3] = [
+    let mutations: [Mutation; 4] = [
         ("a changed expected file", |case| {
             let path = case.join("expected/kql.out");
             let text = fs::read_to_string(&path)?.replacen("ago(14d)", "ago(15d)", 1);
@@ -297,6 +354,12 @@ pub fn self_check() -> Result<()> {
         }),
         ("an expected file for no backend", |case| {
             Ok(fs::write(case.join("expected/nosuch.out"), "")?)
+        }),
+        ("a backend that is not linked", |case| {
+            let list = fs::read_to_string(crate::root().join("fixtures/backends.txt"))?;
+            let with_one_more = format!("{list}zz-unlinked  0.1.0  a backend nobody linked\n");
+            let folder = case.parent().expect("the case sits in the work folder");
+            Ok(fs::write(folder.join("backends.txt"), with_one_more)?)
         }),
     ];
     for (what, mutate) in mutations {

@@ -1,10 +1,13 @@
 //! Project automation: `cargo xtask <command>`.
 //!
 //! - `setup`: installs the offline validators the tests call (Kusto.Language from npm, the
-//!   duckdb-kql engine and the Sigma tools from PyPI), each pinned by a lock file.
-//! - `golden`: runs every fixture through every backend and diffs against the expected files.
-//! - `test`: the whole test suite, as CI runs it.
+//!   duckdb-kql engine, pySigma's Elasticsearch backend and the Sigma tools from PyPI), each
+//!   pinned by a lock file.
+//! - `golden`: runs every fixture through every backend and diffs against the expected files,
+//!   and diffs `--list-backends` against `fixtures/backends.txt`.
+//! - `test`: the whole test suite, as CI runs it, including the out-of-tree example backend.
 
+mod example;
 mod golden;
 
 use std::path::{Path, PathBuf};
@@ -16,14 +19,15 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  setup                 install the validators the tests call (npm ci, the Sigma venv)
-  golden [options]      run every fixture through every backend and diff the output
+  setup                 install the validators the tests call (npm ci, the Python venvs)
+  golden [options]      run every fixture through every backend and diff the output,
+                        and diff --list-backends against fixtures/backends.txt
       --bless           rewrite the expected files instead of comparing
       --case NAME       only this case (repeatable)
       --backend NAME    only this backend (repeatable)
       --fixtures DIR    read cases from DIR instead of fixtures/
       --bin PATH        use this ioc-emit binary instead of building one
-  test                  setup, then cargo test --workspace, then golden";
+  test                  setup, cargo test --workspace, the example backend, golden";
 
 fn main() {
     if let Err(err) = run() {
@@ -81,6 +85,7 @@ fn setup() -> Result<()> {
             .current_dir(&kusto),
     )?;
     status(Command::new("bash").arg(root().join("tools/kql-run/setup.sh")))?;
+    status(Command::new("bash").arg(root().join("tools/esql-check/setup.sh")))?;
     let sigma = root().join("tools/sigma-check/check.sh");
     if sigma.exists() {
         status(Command::new("bash").arg(&sigma).arg("--setup"))?;
@@ -101,6 +106,7 @@ fn test() -> Result<()> {
             .args(["test", "--workspace", "--locked"])
             .current_dir(&root),
     )?;
+    example::check()?;
     // The self-check first, so the last golden tally printed is the real run's.
     golden::self_check()?;
     let ok = golden::run(&golden::Options::default())?;
@@ -109,6 +115,11 @@ fn test() -> Result<()> {
     }
     eprintln!("xtask: every test passed");
     Ok(())
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR`, or `target/` in the workspace.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 
 pub fn cargo() -> String {

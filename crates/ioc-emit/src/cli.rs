@@ -42,7 +42,7 @@ pub struct Cli {
     pub lookback: Lookback,
 
     /// Split output into parts of at most this many characters (default: the backend's, 10000
-    /// for KQL, Sentinel's limit for a rule's query).
+    /// for KQL, Sentinel's limit for a rule's query, and for ES|QL).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(500..))]
     pub max_query_chars: Option<u64>,
 
@@ -55,8 +55,9 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ModeArg::Inline)]
     pub mode: ModeArg,
 
-    /// A backend setting, KEY=VALUE (repeatable), such as `watchlist=NAME` or `lookup-url=URL`
-    /// for KQL lookup mode.
+    /// A backend setting, KEY=VALUE (repeatable; the last of a key wins), such as
+    /// `watchlist=NAME` or `lookup-url=URL` for KQL lookup mode, or `index.dns=logs-dns-*` for
+    /// esql. A backend refuses settings it does not know.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
     pub settings: Vec<(String, String)>,
 
@@ -106,19 +107,19 @@ pub enum ModeArg {
     Lookup,
 }
 
-fn parse_setting(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => {
-            Ok((key.trim().to_string(), value.to_string()))
-        }
-        _ => Err(format!("{text:?} is not KEY=VALUE")),
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExclusionsArg {
     Comment,
     Apply,
+}
+
+fn parse_setting(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
 }
 
 fn parse_format(name: &str) -> Result<Format, String> {

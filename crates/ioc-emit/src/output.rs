@@ -88,14 +88,21 @@ fn state_name(state: State) -> &'static str {
     }
 }
 
-/// One line per backend: name, version, description, and the kinds it hunts.
+/// One line per backend, sorted by name: name and version in aligned columns, then the
+/// description and the kinds it hunts. The golden test of the list reads this format.
 pub fn backend_list(backends: &[&'static dyn Backend]) -> String {
+    let name_width = backends.iter().map(|b| b.name().len()).max().unwrap_or(0);
+    let version_width = backends
+        .iter()
+        .map(|b| b.version().len())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for backend in backends {
         let kinds: Vec<&str> = backend.kinds().iter().map(|k| k.as_str()).collect();
         let _ = writeln!(
             out,
-            "{}\t{}\t{}\tkinds: {}",
+            "{:<name_width$}  {:<version_width$}  {}  (kinds: {})",
             backend.name(),
             backend.version(),
             backend.description(),

@@ -4,7 +4,7 @@
 //! checked, so that every backend gets both for free.
 
 use ioc_core::{
-    Backend, CoverageError, Detection, DetectionBuilder, EmitError, EmitOptions, Summary,
+    Backend, CoverageError, Detection, DetectionBuilder, EmitError, EmitOptions, Record, Summary,
 };
 use ioc_read::{Format, ReadError, ReadOptions};
 
@@ -46,14 +46,24 @@ pub fn emit_with(
         ioc_read::read_with(name, text, format, read_options, &mut builder)?;
     }
     let (detection, records) = builder.finish();
+    emit_detection(&detection, &records, backend, options)
+}
 
+/// Emits a finished detection (from [`DetectionBuilder::finish`]) with one backend, and builds
+/// the account of the run. Tests and the conformance kit use it for detections no reader makes.
+pub fn emit_detection(
+    detection: &Detection,
+    records: &[Record],
+    backend: &dyn Backend,
+    options: &EmitOptions,
+) -> Result<Outcome, PipelineError> {
     let supported = backend.kinds();
     let hunted: Vec<usize> = (0..detection.indicators.len())
         .filter(|&i| supported.contains(&detection.indicators[i].kind()))
         .collect();
     // The backend sees only the kinds it declared; the rest are reported as unsupported.
     let emission = if hunted.len() == detection.indicators.len() {
-        backend.emit(&detection, options)?
+        backend.emit(detection, options)?
     } else {
         let visible = Detection {
             indicators: hunted
@@ -79,8 +89,8 @@ pub fn emit_with(
             .profile
             .as_deref()
             .or(backend.profiles().first().copied()),
-        &detection,
-        &records,
+        detection,
+        records,
         &emission,
         &hunted,
     )?;

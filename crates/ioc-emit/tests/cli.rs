@@ -31,15 +31,18 @@ fn every_builtin_backend_is_linked() {
     let output = ioc_emit(&["--list-backends"]);
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
-    let names: Vec<&str> = text.lines().filter_map(|l| l.split('\t').next()).collect();
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     // A backend crate that is not linked vanishes from this list without any other sign.
-    for expected in ["kql", "sigma", "spl"] {
+    for expected in ["esql", "kql", "sigma", "spl"] {
         assert!(
             names.contains(&expected),
             "backend {expected} is not linked: {names:?}"
         );
     }
-    assert!(text.contains("kinds: ipv4, ipv6, ip:port"), "{text}");
+    assert!(text.contains("(kinds: ipv4, ipv6, ip:port"), "{text}");
 }
 
 #[test]
@@ -165,6 +168,41 @@ fn usage_errors_exit_2() {
         "{}",
         stderr(&profile)
     );
+}
+
+#[test]
+fn settings_reach_the_backend_which_refuses_unknown_ones() {
+    let malformed = ioc_emit(&[
+        "--backend",
+        "esql",
+        "--set",
+        "index",
+        &fixture("writeup-pipe"),
+    ]);
+    assert_eq!(malformed.status.code(), Some(2), "{}", stderr(&malformed));
+    assert!(stderr(&malformed).contains("is not KEY=VALUE"));
+
+    let set = |backend: &str, setting: &str| {
+        ioc_emit(&[
+            "--backend",
+            backend,
+            "--set",
+            setting,
+            &fixture("writeup-pipe"),
+        ])
+    };
+    let used = set("esql", "index.dns=logs-dns-*");
+    assert!(used.status.success(), "{}", stderr(&used));
+    assert!(String::from_utf8_lossy(&used.stdout).contains("FROM logs-dns-*\n"));
+    for (backend, setting) in [("esql", "indx=logs-*"), ("kql", "index=logs-*")] {
+        let refused = set(backend, setting);
+        assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+        assert!(
+            stderr(&refused).contains("unknown setting"),
+            "{}",
+            stderr(&refused)
+        );
+    }
 }
 
 #[test]

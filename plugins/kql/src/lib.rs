@@ -65,6 +65,19 @@ impl Backend for Kql {
                 choices: Profile::NAMES.join(", "),
             })?,
         };
+        if let Some(key) = options
+            .settings
+            .keys()
+            .find(|k| !SETTINGS.contains(&k.as_str()))
+        {
+            return Err(EmitError::Invalid {
+                backend: "kql",
+                message: format!(
+                    "unknown setting {key:?}; the kql backend takes {}",
+                    SETTINGS.join(", ")
+                ),
+            });
+        }
         let mut emission = Emission::default();
         let mut covered = vec![false; detection.indicators.len()];
         if options.mode == Mode::Lookup {
@@ -114,6 +127,10 @@ impl Backend for Kql {
         Ok(emission)
     }
 }
+
+/// The `--set` keys this backend reads: the watchlist alias and the URL of a hosted lookup CSV,
+/// both for `--mode lookup`.
+const SETTINGS: &[&str] = &["watchlist", "lookup-url"];
 
 /// Sentinel's limit on an analytics rule's query, in characters.
 pub const DEFAULT_MAX_QUERY_CHARS: usize = 10_000;

@@ -239,7 +239,11 @@ mod tests {
             "network connection events (Sysmon event 3) have no field for process.command_line"
         );
         assert_eq!(
-            filter("process.name != x", Category::ProcessCreation).unwrap_err(),
+            filter(
+                "process.executable = a and process.name != x",
+                Category::ProcessCreation
+            )
+            .unwrap_err(),
             "a negated comparison cannot be written inside a Sigma search identifier"
         );
         assert_eq!(

@@ -76,10 +76,12 @@ pub fn build(shape: Shape, indicators: &[&Indicator]) -> Vec<(String, Value)> {
             let mut urls = Vec::new();
             for indicator in indicators {
                 if let IndicatorValue::Url(url) = &indicator.value {
-                    urls.push(escape(url.as_str()));
-                    // `https://host` and `https://host/` name the same resource.
-                    if url.rest().is_empty() {
-                        urls.push(escape(&format!("{}/", url.as_str())));
+                    for form in url.log_forms() {
+                        urls.push(escape(form.as_str()));
+                        // `https://host` and `https://host/` name the same resource.
+                        if form.rest().is_empty() {
+                            urls.push(escape(&format!("{}/", form.as_str())));
+                        }
                     }
                 }
             }

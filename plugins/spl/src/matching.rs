@@ -46,7 +46,8 @@ pub fn build(hunt: &Hunt, naming: &Naming, indicators: &[&Indicator]) -> Vec<Cla
             indicators
                 .iter()
                 .filter_map(|i| i.value.as_url())
-                .map(|url| url_clause(&field, url))
+                .flat_map(|url| url.log_forms())
+                .map(|url| url_clause(&field, &url))
                 .collect()
         }
         Hunt::Hash { field: role } => {
