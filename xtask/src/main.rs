@@ -1,7 +1,8 @@
 //! Project automation: `cargo xtask <command>`.
 //!
 //! - `setup`: installs the offline validators the tests call (Kusto.Language from npm, the
-//!   duckdb-kql engine and the Sigma tools from PyPI), each pinned by a lock file.
+//!   duckdb-kql engine, Splunk's conf-file parser and the Sigma tools from PyPI), each pinned
+//!   by a lock file.
 //! - `golden`: runs every fixture through every backend and diffs against the expected files.
 //! - `test`: the whole test suite, as CI runs it.
 
@@ -81,6 +82,7 @@ fn setup() -> Result<()> {
             .current_dir(&kusto),
     )?;
     status(Command::new("bash").arg(root().join("tools/kql-run/setup.sh")))?;
+    status(Command::new("bash").arg(root().join("tools/splunk-conf-check/setup.sh")))?;
     let sigma = root().join("tools/sigma-check/check.sh");
     if sigma.exists() {
         status(Command::new("bash").arg(&sigma).arg("--setup"))?;
