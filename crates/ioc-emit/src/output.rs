@@ -26,8 +26,10 @@ pub fn rules_text(summary: &Summary) -> String {
     }
     let mut out = String::new();
     for rule in &summary.rules {
+        // A document that opens with its own marker keeps it, after the comment.
+        let body = rule.content.strip_prefix("---\n").unwrap_or(&rule.content);
         let _ = writeln!(out, "---\n# {}", ioc_core::text::single_line(&rule.name));
-        out.push_str(&with_newline(&rule.content));
+        out.push_str(&with_newline(body));
     }
     out
 }
