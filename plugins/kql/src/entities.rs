@@ -42,8 +42,9 @@ impl Shape {
     }
 }
 
-/// The entity type and identifier a hunt yields, with the column holding the value.
-fn entity_of(hunt: &Hunt) -> Option<(&'static str, &'static str, String)> {
+/// The entity type and identifier a hunt yields, with the column holding the value. Hashes
+/// have two columns (see [`shape`]) and e-mail addresses none.
+pub(crate) fn entity_of(hunt: &Hunt) -> Option<(&'static str, &'static str, String)> {
     match *hunt {
         Hunt::Address { ip, .. } => Some(("IP", "Address", ip.to_string())),
         Hunt::Host { column } | Hunt::UrlHost { column } => {

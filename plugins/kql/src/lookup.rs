@@ -256,21 +256,17 @@ fn hunt_bodies(hunt: &Hunt, source: &str) -> Vec<(String, &'static [IndicatorKin
     }
 }
 
-/// The entity a lookup query's matches are, and the column that holds it. Hash lookups match
-/// any of three columns, so they map no entity (the matched algorithm is not known).
+/// The entity a lookup query's matches are, and the column that holds it: as inline, except
+/// that a host is gathered in `IocHost`. Hash lookups match any of three columns, so they map
+/// no entity (the matched algorithm is not known).
 fn lookup_entity(hunt: &Hunt) -> Option<(&'static str, &'static str, String)> {
-    match *hunt {
-        Hunt::Address { ip, .. } => Some(("IP", "Address", ip.to_string())),
-        Hunt::Host { .. } | Hunt::UrlHost { .. } => {
-            Some(("DNS", "DomainName", "IocHost".to_string()))
-        }
-        Hunt::Url { column, .. } => Some(("URL", "Url", column.to_string())),
-        Hunt::Equals {
-            kind: IndicatorKind::FileName,
-            columns,
-        } => Some(("File", "Name", columns[0].to_string())),
-        Hunt::Hash { .. } | Hunt::Equals { .. } => None,
-    }
+    let (entity, identifier, column) = crate::entities::entity_of(hunt)?;
+    let column = if entity == "DNS" {
+        "IocHost".to_string()
+    } else {
+        column
+    };
+    Some((entity, identifier, column))
 }
 
 fn query(

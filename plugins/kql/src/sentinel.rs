@@ -255,40 +255,61 @@ fn minutes(text: &str) -> Result<u64, String> {
         .map_err(|e| format!("duration {text:?}: {e}"))
 }
 
-/// Refuses a schedule and lookback that Sentinel would refuse, saying why.
+/// What Sentinel refuses in a scheduled rule's timing.
+enum Timing {
+    PeriodOver14Days,
+    FrequencyOver14Days,
+    Under5Minutes,
+    PeriodUnderFrequency,
+    LongPeriodFrequentRuns,
+}
+
+/// The first rule a period and a frequency (in minutes) break, if any.
+fn timing_fault(period: u64, frequency: u64) -> Option<Timing> {
+    if period > MAX_MINUTES {
+        Some(Timing::PeriodOver14Days)
+    } else if frequency > MAX_MINUTES {
+        Some(Timing::FrequencyOver14Days)
+    } else if period < MIN_MINUTES || frequency < MIN_MINUTES {
+        Some(Timing::Under5Minutes)
+    } else if period < frequency {
+        Some(Timing::PeriodUnderFrequency)
+    } else if period >= 2 * 24 * 60 && frequency < 60 {
+        Some(Timing::LongPeriodFrequentRuns)
+    } else {
+        None
+    }
+}
+
+/// Refuses a schedule and lookback that Sentinel would refuse, saying why in the options'
+/// terms.
 pub fn check_timing(options: &EmitOptions) -> Result<(), String> {
     let period = options.lookback;
     let frequency = options.schedule.unwrap_or(Lookback::HOUR);
-    if period.as_minutes() > MAX_MINUTES {
-        return Err(format!(
+    let Some(fault) = timing_fault(period.as_minutes(), frequency.as_minutes()) else {
+        return Ok(());
+    };
+    Err(match fault {
+        Timing::PeriodOver14Days => format!(
             "--lookback {period} is too long for a rule: a Sentinel scheduled rule's queryPeriod \
              is at most 14 days; hunt further back with --emit query"
-        ));
-    }
-    if period.as_minutes() < MIN_MINUTES || frequency.as_minutes() < MIN_MINUTES {
-        return Err(
+        ),
+        Timing::FrequencyOver14Days => {
+            format!("--schedule {frequency}: a Sentinel scheduled rule runs at least every 14 days")
+        }
+        Timing::Under5Minutes => {
             "a Sentinel scheduled rule runs at most every 5 minutes over at least 5 minutes"
-                .to_string(),
-        );
-    }
-    if frequency.as_minutes() > MAX_MINUTES {
-        return Err(format!(
-            "--schedule {frequency}: a Sentinel scheduled rule runs at least every 14 days"
-        ));
-    }
-    if period.as_minutes() < frequency.as_minutes() {
-        return Err(format!(
+                .to_string()
+        }
+        Timing::PeriodUnderFrequency => format!(
             "--lookback {period} is shorter than --schedule {frequency}: events between runs \
              would never be seen"
-        ));
-    }
-    if period.as_minutes() >= 2 * 24 * 60 && frequency.as_minutes() < 60 {
-        return Err(format!(
+        ),
+        Timing::LongPeriodFrequentRuns => format!(
             "--schedule {frequency} with --lookback {period}: Sentinel runs a rule that looks \
              back 2 days or more at most once an hour"
-        ));
-    }
-    Ok(())
+        ),
+    })
 }
 
 /// The rule files for the rendered queries, and notes for the summary.
