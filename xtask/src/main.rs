@@ -1,8 +1,8 @@
 //! Project automation: `cargo xtask <command>`.
 //!
 //! - `setup`: installs the offline validators the tests call (Kusto.Language from npm, the
-//!   duckdb-kql engine, pySigma's Elasticsearch backend and the Sigma tools from PyPI), each
-//!   pinned by a lock file.
+//!   duckdb-kql engine, Splunk's conf-file parser, pySigma's Elasticsearch backend and the Sigma
+//!   tools from PyPI), each pinned by a lock file.
 //! - `golden`: runs every fixture through every backend and diffs against the expected files,
 //!   and diffs `--list-backends` against `fixtures/backends.txt`.
 //! - `test`: the whole test suite, as CI runs it, including the out-of-tree example backend.
@@ -86,6 +86,7 @@ fn setup() -> Result<()> {
     )?;
     status(Command::new("bash").arg(root().join("tools/kql-run/setup.sh")))?;
     status(Command::new("bash").arg(root().join("tools/esql-check/setup.sh")))?;
+    status(Command::new("bash").arg(root().join("tools/splunk-conf-check/setup.sh")))?;
     let sigma = root().join("tools/sigma-check/check.sh");
     if sigma.exists() {
         status(Command::new("bash").arg(&sigma).arg("--setup"))?;

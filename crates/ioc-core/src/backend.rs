@@ -37,6 +37,16 @@ pub trait Backend: Send + Sync + 'static {
         "txt"
     }
 
+    /// What `--emit rule` writes, in a few words for `--list-backends` (such as "Microsoft
+    /// Sentinel analytics rules"); `None` when the backend writes no rules.
+    ///
+    /// Under [`Output::Rules`] a backend puts its rule files in [`Emission::rules`], each named
+    /// by the backend: one per query (Sentinel, Sigma) or one for all of them (Splunk's
+    /// `savedsearches.conf`).
+    fn rule_format(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Emits queries for every indicator of a supported kind.
     ///
     /// The pipeline has already set aside indicators of kinds not in [`Backend::kinds`]. Every
@@ -113,6 +123,12 @@ impl TimeUnit {
 }
 
 impl Lookback {
+    /// One hour: the schedule of a deployed rule unless one is set.
+    pub const HOUR: Lookback = Lookback {
+        amount: 1,
+        unit: TimeUnit::Hours,
+    };
+
     /// Fourteen days: long enough for a weekly hunt with slack, and the longest period a
     /// Sentinel scheduled rule may query, so the same default serves hunting and deployment.
     pub const DEFAULT: Lookback = Lookback {
@@ -179,13 +195,28 @@ pub enum Mode {
     Lookup,
 }
 
+/// What a run writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Output {
+    /// Hunting queries, to run by hand.
+    #[default]
+    Queries,
+    /// Rule files in the form the SIEM's tooling imports, which run on a schedule.
+    Rules,
+}
+
 /// Options that apply to every backend, plus backend-specific settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EmitOptions {
     pub profile: Option<String>,
     pub mode: Mode,
+    pub output: Output,
     pub exclusions: ExclusionMode,
+    /// How far back each query looks; for a rule, the period each run covers.
     pub lookback: Lookback,
+    /// How often a rule runs; `None` for [`Lookback::HOUR`]. Hunting queries ignore it.
+    pub schedule: Option<Lookback>,
     /// The longest query or rule to write, in characters; longer output is split into parts.
     /// `None` lets the backend use its own default.
     pub max_query_chars: Option<usize>,
@@ -202,11 +233,14 @@ pub struct Emission {
     pub skipped: Vec<(usize, String)>,
     /// Remarks for the summary, such as tables left out by a profile.
     pub notes: Vec<String>,
-    /// Files that go with the queries, such as lookup tables or rule files.
+    /// Files that go with the queries or rules, such as lookup tables.
     pub artifacts: Vec<Artifact>,
+    /// Under [`Output::Rules`], the rule files, named by the backend.
+    pub rules: Vec<Artifact>,
 }
 
-/// A file that goes with the queries. `name` is a plain file name: no directories.
+/// A file the backend writes: a lookup table or a rule file. `name` is a plain file name: no
+/// directories.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Artifact {
     pub name: String,

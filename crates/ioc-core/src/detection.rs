@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::attack::{AttackTag, Level};
 use crate::exclusion::{Exclusion, ExclusionKind};
 use crate::indicator::{Indicator, IndicatorValue, Source};
 
@@ -21,6 +22,12 @@ pub struct Detection {
     pub description: Option<String>,
     pub references: Vec<String>,
     pub tags: Vec<String>,
+    /// How urgent a match is; `None` lets each backend decide.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    /// ATT&CK tactics and techniques, in the order given; empty lets each backend decide.
+    #[serde(skip)]
+    pub attack: Vec<AttackTag>,
     /// The input names, in the order given.
     pub sources: Vec<String>,
     /// Sorted by kind, then value; no two share a value.

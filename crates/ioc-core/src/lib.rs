@@ -4,6 +4,7 @@
 //! This crate does no I/O. Readers build a [`Detection`] with a [`DetectionBuilder`]; backends
 //! turn it into queries; [`Summary`] joins the two into the account of every input record.
 
+pub mod attack;
 pub mod backend;
 pub mod detection;
 pub mod exclusion;
@@ -14,9 +15,11 @@ pub mod refang;
 pub mod summary;
 pub mod text;
 
+pub use attack::{AttackTag, Level, Tactic};
 pub use backend::{
     find_backend, registered_backends, Artifact, Backend, BackendRegistration, Emission, EmitError,
-    EmitOptions, ExclusionMode, ExclusionState, ExclusionUse, Lookback, Mode, Query, TimeUnit,
+    EmitOptions, ExclusionMode, ExclusionState, ExclusionUse, Lookback, Mode, Output, Query,
+    TimeUnit,
 };
 pub use detection::{Detection, DetectionBuilder, Record, RecordState};
 pub use exclusion::{parse_clause, Exclusion, ExclusionKind, Expr, Op, Polarity};

@@ -70,6 +70,8 @@ pub struct Summary {
     pub notes: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub artifacts: Vec<Artifact>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Artifact>,
 }
 
 /// An indicator was handed to a backend and came back neither emitted nor skipped.
@@ -206,6 +208,7 @@ impl Summary {
             warnings: detection.warnings.clone(),
             notes: emission.notes.clone(),
             artifacts: emission.artifacts.clone(),
+            rules: emission.rules.clone(),
         })
     }
 }

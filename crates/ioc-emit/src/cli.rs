@@ -4,17 +4,32 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
-use ioc_core::{find_backend, registered_backends, EmitOptions, ExclusionMode, Lookback, Mode};
-use ioc_read::Format;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ioc_core::{
+    find_backend, registered_backends, Backend, EmitOptions, ExclusionMode, Lookback, Mode, Output,
+};
+use ioc_read::{DetectionFile, Format};
 
 use crate::pipeline::{self, PipelineError};
 use crate::{input, out_dir, output};
 
 /// Turn threat-intel reports into hunting queries for your SIEM.
 #[derive(Debug, Parser)]
-#[command(name = "ioc-emit", version, about, arg_required_else_help = true)]
+#[command(
+    name = "ioc-emit",
+    version,
+    about,
+    arg_required_else_help = true,
+    subcommand_negates_reqs = true,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Inputs to read; `-` reads standard input. Several inputs merge into one detection.
     #[arg(value_name = "FILE", required_unless_present = "list_backends")]
     pub files: Vec<String>,
@@ -36,10 +51,25 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 
-    /// How far back the hunt looks: a number and d, h or m (14d is the longest period a
-    /// Sentinel scheduled rule may query).
-    #[arg(long, value_name = "DURATION", default_value = "14d")]
-    pub lookback: Lookback,
+    /// What to write: hunting queries, or rules to deploy (Sentinel analytics rules, a Splunk
+    /// savedsearches.conf, Sigma rule files).
+    #[arg(long, value_enum, default_value_t = EmitArg::Query)]
+    pub emit: EmitArg,
+
+    /// A detection file (TOML; `ioc-emit init` writes a template): title, level, ATT&CK tags,
+    /// lookback, schedule, exclusions and field-map overrides. It wins over the inputs;
+    /// options given here win over it.
+    #[arg(long, value_name = "FILE")]
+    pub detection: Option<PathBuf>,
+
+    /// How far back to look: a number and d, h or m. Hunting queries default to 14d; a rule
+    /// looks back over its schedule. A Sentinel scheduled rule may look back at most 14d.
+    #[arg(long, value_name = "DURATION")]
+    pub lookback: Option<Lookback>,
+
+    /// How often a rule runs (`--emit rule`): a number and d, h or m; 1h by default.
+    #[arg(long, value_name = "DURATION")]
+    pub schedule: Option<Lookback>,
 
     /// Split output into parts of at most this many characters (default: the backend's, 10000
     /// for KQL, Sentinel's limit for a rule's query, and for ES|QL).
@@ -95,6 +125,24 @@ pub struct Cli {
     pub quiet: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented detection-file template to standard output or to PATH.
+    Init {
+        /// Where to write it; standard output when absent. An existing file is kept.
+        path: Option<PathBuf>,
+        /// Replace PATH if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmitArg {
+    Query,
+    Rule,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Text,
@@ -145,6 +193,15 @@ where
         }
     };
     init_logging(&cli);
+    if let Some(Command::Init { path, force }) = &cli.command {
+        return match write_template(path.as_deref(), *force) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(failure) => {
+                log::error!("{}", failure.message);
+                ExitCode::from(failure.code)
+            }
+        };
+    }
     if cli.list_backends {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(output::backend_list(&registered_backends()).as_bytes());
@@ -185,41 +242,60 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
             ),
         )
     })?;
-    if let Some(profile) = &cli.profile {
-        if !backend.profiles().contains(&profile.as_str()) {
-            return Err(Failure::new(
-                2,
-                format!(
-                    "backend {name} has no profile {profile:?}; its profiles: {}",
-                    if backend.profiles().is_empty() {
-                        "none".to_string()
-                    } else {
-                        backend.profiles().join(", ")
-                    }
-                ),
-            ));
-        }
+    let output = match cli.emit {
+        EmitArg::Query => Output::Queries,
+        EmitArg::Rule => Output::Rules,
+    };
+    if output == Output::Rules && backend.rule_format().is_none() {
+        return Err(Failure::new(
+            2,
+            format!("backend {name} writes no rules; use --emit query"),
+        ));
+    }
+    let detection_file = match &cli.detection {
+        Some(path) => Some(load_detection_file(path)?),
+        None => None,
+    };
+    let file = detection_file.as_ref();
+
+    let profile = pick(
+        "profile",
+        cli.profile.clone(),
+        file.and_then(|f| f.profile(name).map(str::to_string)),
+    );
+    if let Some(profile) = &profile {
+        check_profile(backend, profile)?;
     }
     let mut inputs = Vec::with_capacity(cli.files.len());
     for file in &cli.files {
         let input = input::load(file).map_err(|e| Failure::new(1, format!("{e:#}")))?;
         inputs.push((input.name, input.text));
     }
+    let schedule = pick("schedule", cli.schedule, file.and_then(|f| f.schedule));
+    let lookback = pick("lookback", cli.lookback, file.and_then(|f| f.lookback)).unwrap_or_else(
+        || match output {
+            // A rule that looks back over its own schedule sees each event once.
+            Output::Rules => schedule.unwrap_or(Lookback::HOUR),
+            Output::Queries => Lookback::DEFAULT,
+        },
+    );
     let options = EmitOptions {
-        profile: cli.profile.clone(),
+        profile,
         mode: match cli.mode {
             ModeArg::Inline => Mode::Inline,
             ModeArg::Lookup => Mode::Lookup,
         },
+        output,
         exclusions: match cli.exclusions {
             ExclusionsArg::Comment => ExclusionMode::Comment,
             ExclusionsArg::Apply => ExclusionMode::Apply,
         },
-        lookback: cli.lookback,
+        lookback,
+        schedule,
         max_query_chars: cli
             .max_query_chars
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-        settings: cli.settings.iter().cloned().collect(),
+        settings: settings(cli, file, name),
     };
     // `now` stays unset: STIX expiry is measured against the bundle's own newest time, so the
     // same input gives the same output on any day.
@@ -229,7 +305,7 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
         drop_private: cli.drop_private,
         now: None,
     };
-    let outcome = pipeline::emit_with(&inputs, cli.from, &read_options, backend, &options)
+    let outcome = pipeline::emit_full(&inputs, cli.from, &read_options, file, backend, &options)
         .map_err(|e| match e {
             PipelineError::Read(e) => Failure::new(1, e),
             PipelineError::Emit(e) => Failure::new(3, e),
@@ -238,7 +314,7 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
     output::report(&outcome.summary);
     let summary = &outcome.summary;
     if let Some(dir) = &cli.out_dir {
-        let written = out_dir::write(dir, summary, backend.file_extension())
+        let written = out_dir::write(dir, summary, backend, output)
             .map_err(|e| Failure::new(1, format!("{e:#}")))?;
         log::info!("wrote {} files to {}", written.len(), dir.display());
     } else {
@@ -253,9 +329,10 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
                 ),
             ));
         }
-        let text = match cli.format {
-            OutputFormat::Text => output::queries_text(summary),
-            OutputFormat::Json => output::json(summary),
+        let text = match (cli.format, output) {
+            (OutputFormat::Text, Output::Queries) => output::queries_text(summary),
+            (OutputFormat::Text, Output::Rules) => output::rules_text(summary),
+            (OutputFormat::Json, _) => output::json(summary),
         };
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes())
@@ -274,6 +351,94 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
             ),
         ));
     }
+    Ok(())
+}
+
+fn check_profile(backend: &dyn Backend, profile: &str) -> Result<(), Failure> {
+    if backend.profiles().contains(&profile) {
+        return Ok(());
+    }
+    Err(Failure::new(
+        2,
+        format!(
+            "backend {} has no profile {profile:?}; its profiles: {}",
+            backend.name(),
+            if backend.profiles().is_empty() {
+                "none".to_string()
+            } else {
+                backend.profiles().join(", ")
+            }
+        ),
+    ))
+}
+
+/// The command line's value if given, else the detection file's; a disagreement is noted at -v.
+fn pick<T: PartialEq + std::fmt::Display>(
+    what: &str,
+    cli: Option<T>,
+    file: Option<T>,
+) -> Option<T> {
+    match (cli, file) {
+        (Some(cli), Some(file)) => {
+            if cli != file {
+                log::info!(
+                    "{what}: the command line's {cli} wins over the detection file's {file}"
+                );
+            }
+            Some(cli)
+        }
+        (cli, file) => cli.or(file),
+    }
+}
+
+/// The backend's settings: the detection file's, then `--set`, which wins.
+fn settings(cli: &Cli, file: Option<&DetectionFile>, backend: &str) -> BTreeMap<String, String> {
+    let mut settings = file.map(|f| f.settings(backend)).unwrap_or_default();
+    for (key, value) in &cli.settings {
+        if let Some(old) = settings.insert(key.clone(), value.clone()) {
+            if old != *value {
+                log::info!("setting {key}: --set {value:?} wins over the detection file's {old:?}");
+            }
+        }
+    }
+    settings
+}
+
+fn load_detection_file(path: &std::path::Path) -> Result<DetectionFile, Failure> {
+    let shown = path.to_string_lossy().to_string();
+    let input = input::load(&shown).map_err(|e| Failure::new(1, format!("{e:#}")))?;
+    DetectionFile::parse(&input.name, &input.text).map_err(|e| Failure::new(2, e))
+}
+
+/// `ioc-emit init`: the template on standard output, or in a new file.
+fn write_template(path: Option<&std::path::Path>, force: bool) -> Result<(), Failure> {
+    let text = ioc_read::detection_file::TEMPLATE;
+    let Some(path) = path else {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| Failure::new(1, format!("cannot write the output: {e}")));
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let result = options
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    result.map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            " (it exists; pass --force to replace it)"
+        } else {
+            ""
+        };
+        Failure::new(1, format!("{}: cannot write: {e}{hint}", path.display()))
+    })?;
+    log::info!("wrote the detection-file template to {}", path.display());
     Ok(())
 }
 

@@ -18,7 +18,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 pub use cli::Cli;
-pub use pipeline::{emit, emit_detection, Outcome, PipelineError};
+pub use pipeline::{emit, emit_detection, emit_full, emit_with, Outcome, PipelineError};
 
 /// Runs the command line with the process's arguments.
 pub fn main() -> ExitCode {

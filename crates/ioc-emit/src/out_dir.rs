@@ -1,4 +1,5 @@
-//! `--out-dir`: one file per query, the backend's artifacts, and `summary.json`.
+//! `--out-dir`: one file per query (or the backend's rule files under `--emit rule`), the
+//! backend's artifacts, and `summary.json`.
 //!
 //! Every file is written to a temporary name in the target folder and renamed into place only
 //! once all of them are written, so an interrupted or failed run leaves no half-written output:
@@ -9,15 +10,32 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use ioc_core::Summary;
+use ioc_core::{Backend, Output, Summary};
 
 /// Writes the run's output into `dir`, creating it if needed; returns the paths written.
-pub fn write(dir: &Path, summary: &Summary, extension: &str) -> Result<Vec<PathBuf>> {
+///
+/// Queries are named `<query name>.<backend's extension>`; rule files carry the names their
+/// backend gave them.
+pub fn write(
+    dir: &Path,
+    summary: &Summary,
+    backend: &dyn Backend,
+    output: Output,
+) -> Result<Vec<PathBuf>> {
     let mut files: Vec<(String, String)> = Vec::new();
-    for query in &summary.queries {
-        let mut text = query.text.clone();
-        text.push('\n');
-        files.push((format!("{}.{extension}", query.name), text));
+    match output {
+        Output::Queries => {
+            for query in &summary.queries {
+                let mut text = query.text.clone();
+                text.push('\n');
+                files.push((format!("{}.{}", query.name, backend.file_extension()), text));
+            }
+        }
+        Output::Rules => {
+            for rule in &summary.rules {
+                files.push((rule.name.clone(), rule.content.clone()));
+            }
+        }
     }
     for artifact in &summary.artifacts {
         files.push((artifact.name.clone(), artifact.content.clone()));

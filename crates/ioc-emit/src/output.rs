@@ -18,6 +18,31 @@ pub fn queries_text(summary: &Summary) -> String {
     out
 }
 
+/// The rule files, for a look before deploying with `--out-dir`. One file is printed as it is;
+/// several are each introduced by a `---` line and a comment naming the file, which keeps a
+/// stream of YAML rules (and of JSON templates, JSON being YAML) one valid YAML stream.
+pub fn rules_text(summary: &Summary) -> String {
+    if let [one] = summary.rules.as_slice() {
+        return with_newline(&one.content);
+    }
+    let mut out = String::new();
+    for rule in &summary.rules {
+        // A document that opens with its own marker keeps it, after the comment.
+        let body = rule.content.strip_prefix("---\n").unwrap_or(&rule.content);
+        let _ = writeln!(out, "---\n# {}", ioc_core::text::single_line(&rule.name));
+        out.push_str(&with_newline(body));
+    }
+    out
+}
+
+fn with_newline(text: &str) -> String {
+    let mut text = text.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
 /// The whole summary as pretty JSON, queries included.
 pub fn json(summary: &Summary) -> String {
     let mut text = serde_json::to_string_pretty(summary).expect("the summary serialises");
@@ -89,7 +114,8 @@ fn state_name(state: State) -> &'static str {
 }
 
 /// One line per backend, sorted by name: name and version in aligned columns, then the
-/// description and the kinds it hunts. The golden test of the list reads this format.
+/// description, the kinds it hunts and the rules it writes under `--emit rule`. The golden test
+/// of the list reads this format.
 pub fn backend_list(backends: &[&'static dyn Backend]) -> String {
     let name_width = backends.iter().map(|b| b.name().len()).max().unwrap_or(0);
     let version_width = backends
@@ -102,11 +128,12 @@ pub fn backend_list(backends: &[&'static dyn Backend]) -> String {
         let kinds: Vec<&str> = backend.kinds().iter().map(|k| k.as_str()).collect();
         let _ = writeln!(
             out,
-            "{:<name_width$}  {:<version_width$}  {}  (kinds: {})",
+            "{:<name_width$}  {:<version_width$}  {}  (kinds: {}; rules: {})",
             backend.name(),
             backend.version(),
             backend.description(),
-            kinds.join(", ")
+            kinds.join(", "),
+            backend.rule_format().unwrap_or("none")
         );
     }
     out

@@ -6,7 +6,7 @@
 use ioc_core::{
     Backend, CoverageError, Detection, DetectionBuilder, EmitError, EmitOptions, Record, Summary,
 };
-use ioc_read::{Format, ReadError, ReadOptions};
+use ioc_read::{DetectionFile, Format, ReadError, ReadOptions};
 
 /// What one run produced.
 pub struct Outcome {
@@ -41,11 +41,29 @@ pub fn emit_with(
     backend: &dyn Backend,
     options: &EmitOptions,
 ) -> Result<Outcome, PipelineError> {
+    emit_full(inputs, format, read_options, None, backend, options)
+}
+
+/// [`emit_with`], with a detection file merged into what the readers found. Each value the file
+/// replaces is logged at info level (`-v`).
+pub fn emit_full(
+    inputs: &[(String, String)],
+    format: Option<Format>,
+    read_options: &ReadOptions,
+    detection_file: Option<&DetectionFile>,
+    backend: &dyn Backend,
+    options: &EmitOptions,
+) -> Result<Outcome, PipelineError> {
     let mut builder = DetectionBuilder::new();
     for (name, text) in inputs {
         ioc_read::read_with(name, text, format, read_options, &mut builder)?;
     }
-    let (detection, records) = builder.finish();
+    let (mut detection, records) = builder.finish();
+    if let Some(file) = detection_file {
+        for note in file.apply(&mut detection) {
+            log::info!("{note}");
+        }
+    }
     emit_detection(&detection, &records, backend, options)
 }
 

@@ -171,41 +171,6 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn settings_reach_the_backend_which_refuses_unknown_ones() {
-    let malformed = ioc_emit(&[
-        "--backend",
-        "esql",
-        "--set",
-        "index",
-        &fixture("writeup-pipe"),
-    ]);
-    assert_eq!(malformed.status.code(), Some(2), "{}", stderr(&malformed));
-    assert!(stderr(&malformed).contains("is not KEY=VALUE"));
-
-    let set = |backend: &str, setting: &str| {
-        ioc_emit(&[
-            "--backend",
-            backend,
-            "--set",
-            setting,
-            &fixture("writeup-pipe"),
-        ])
-    };
-    let used = set("esql", "index.dns=logs-dns-*");
-    assert!(used.status.success(), "{}", stderr(&used));
-    assert!(String::from_utf8_lossy(&used.stdout).contains("FROM logs-dns-*\n"));
-    for (backend, setting) in [("esql", "indx=logs-*"), ("kql", "index=logs-*")] {
-        let refused = set(backend, setting);
-        assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
-        assert!(
-            stderr(&refused).contains("unknown setting"),
-            "{}",
-            stderr(&refused)
-        );
-    }
-}
-
-#[test]
 fn unreadable_inputs_exit_1_and_name_the_place() {
     let dir = std::env::temp_dir().join(format!("ioc-emit-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -303,6 +268,124 @@ fn out_dir_writes_every_file_or_none() {
 }
 
 #[test]
+fn out_dir_writes_the_rule_files_of_each_backend() {
+    let dir = std::env::temp_dir().join(format!("ioc-emit-rules-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let detection = common::root().join("fixtures/deploy-rules/detection.toml");
+    for (backend, expected) in [
+        ("kql", "harborfinch-devicenetworkevents.yaml"),
+        ("spl", "savedsearches.conf"),
+        ("sigma", "harborfinch-dns-query-for-reported-domain.yml"),
+    ] {
+        let out = dir.join(backend);
+        let output = ioc_emit(&[
+            "--backend",
+            backend,
+            "--emit",
+            "rule",
+            "--detection",
+            detection.to_str().unwrap(),
+            "--out-dir",
+            out.to_str().unwrap(),
+            &fixture("deploy-rules"),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        assert!(
+            names.contains(&expected.to_string()),
+            "{backend}: {names:?}"
+        );
+        assert!(names.contains(&"summary.json".to_string()), "{names:?}");
+        // Rule files replace the bare queries.
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.ends_with(".kql") || n.ends_with(".spl")),
+            "{names:?}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn init_writes_a_template_that_the_tool_reads_back() {
+    let output = ioc_emit(&["init"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let template = String::from_utf8(output.stdout).unwrap();
+    assert!(template.starts_with("# ioc-emit detection file"));
+
+    let dir = std::env::temp_dir().join(format!("ioc-emit-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rules.toml");
+    let path_arg = path.to_str().unwrap();
+    assert!(ioc_emit(&["init", path_arg]).status.success());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), template);
+    // An existing file is kept unless --force.
+    let again = ioc_emit(&["init", path_arg]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    assert!(ioc_emit(&["init", "--force", path_arg]).status.success());
+
+    // The template drives a run: its title, level and exclusion reach the rules.
+    let output = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--emit",
+        "rule",
+        "--detection",
+        path_arg,
+        "-v",
+        &fixture("writeup-pipe"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rules = String::from_utf8(output.stdout.clone()).unwrap();
+    assert!(
+        rules.contains("name: 'QuietCrane loader infrastructure ("),
+        "{rules}"
+    );
+    assert!(rules.contains("severity: 'High'"), "{rules}");
+    assert!(rules.contains("queryPeriod: '1h'"), "{rules}");
+    // The conflict with the report's own title is reported at -v.
+    assert!(
+        stderr(&output).contains("title: ") && stderr(&output).contains("replaces"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_detection_file_with_an_unknown_key_names_its_line() {
+    let dir = std::env::temp_dir().join(format!("ioc-emit-bad-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "title = \"x\"\n\n[spl]\nfeilds = { dest_ip = \"d\" }\n",
+    )
+    .unwrap();
+    let output = ioc_emit(&[
+        "--backend",
+        "spl",
+        "--detection",
+        path.to_str().unwrap(),
+        &fixture("writeup-pipe"),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("bad.toml:4:1: unknown field `feilds`"),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn nothing_to_hunt_exits_4_and_lookup_files_need_a_place() {
     let dir = std::env::temp_dir().join(format!("ioc-emit-none-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -351,4 +434,39 @@ fn nothing_to_hunt_exits_4_and_lookup_files_need_a_place() {
         stderr(&output)
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn settings_reach_the_backend_which_refuses_unknown_ones() {
+    let malformed = ioc_emit(&[
+        "--backend",
+        "esql",
+        "--set",
+        "index",
+        &fixture("writeup-pipe"),
+    ]);
+    assert_eq!(malformed.status.code(), Some(2), "{}", stderr(&malformed));
+    assert!(stderr(&malformed).contains("is not KEY=VALUE"));
+
+    let set = |backend: &str, setting: &str| {
+        ioc_emit(&[
+            "--backend",
+            backend,
+            "--set",
+            setting,
+            &fixture("writeup-pipe"),
+        ])
+    };
+    let used = set("esql", "index.dns=logs-dns-*");
+    assert!(used.status.success(), "{}", stderr(&used));
+    assert!(String::from_utf8_lossy(&used.stdout).contains("FROM logs-dns-*\n"));
+    for (backend, setting) in [("esql", "indx=logs-*"), ("kql", "index=logs-*")] {
+        let refused = set(backend, setting);
+        assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+        assert!(
+            stderr(&refused).contains("unknown setting"),
+            "{}",
+            stderr(&refused)
+        );
+    }
 }

@@ -3,6 +3,7 @@
 //! A reader walks its input and hands every record to a [`DetectionBuilder`], which accounts
 //! for it. Readers work on text already in memory; opening files is the caller's job.
 
+pub mod detection_file;
 pub mod policy;
 pub mod types;
 pub mod writeup;
@@ -21,6 +22,7 @@ use std::fmt;
 
 use ioc_core::{DetectionBuilder, Metadata, Source};
 
+pub use crate::detection_file::{DetectionFile, DetectionFileError};
 use crate::intake::{Found, Intake};
 pub use crate::policy::{parse_since, ReadOptions};
 

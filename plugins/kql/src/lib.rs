@@ -1,30 +1,39 @@
-//! The KQL backend: hunting queries for Microsoft Sentinel (the default profile) and Defender XDR
-//! advanced hunting (`--profile defender`).
+//! The KQL backend: hunting queries for Microsoft Sentinel (the default profile), Defender XDR
+//! advanced hunting (`--profile defender`) and Sentinel's ASIM parsers (`--profile asim`), and
+//! under `--emit rule` Sentinel scheduled analytics rules built from them (`sentinel.rs`).
 //!
 //! One query per table. Each opens with comments naming the detection, its sources and what it
 //! covers, filters on the lookback, matches the indicators the table can see, carries the
-//! exclusions (disabled unless `--exclusions apply`), and projects what an analyst needs.
+//! exclusions (disabled unless `--exclusions apply`), and projects what an analyst needs. A
+//! rule's query also computes the columns its entities map to (`entities.rs`). Settings are
+//! listed in `settings.rs`.
 
+mod entities;
 mod exclusions;
 mod literal;
 mod lookup;
 mod matching;
 mod schema;
+mod sentinel;
+mod settings;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::net::IpAddr;
 
 use ioc_core::partition;
 use ioc_core::text::{single_line, slug};
 use ioc_core::{
     register_backend, Backend, Detection, Emission, EmitError, EmitOptions, ExclusionMode,
-    ExclusionState, ExclusionUse, Indicator, IndicatorKind, Mode, Query,
+    ExclusionState, ExclusionUse, Indicator, IndicatorKind, IndicatorValue, Mode, Output, Query,
 };
 
 pub use literal::string as string_literal;
 pub use schema::Profile;
+pub use sentinel::SentinelRule;
 
-use crate::schema::Table;
+use crate::schema::{Hunt, Prefilter, Table};
+use crate::settings::Settings;
 
 /// The KQL backend.
 pub struct Kql;
@@ -56,6 +65,10 @@ impl Backend for Kql {
         "kql"
     }
 
+    fn rule_format(&self) -> Option<&'static str> {
+        Some("Microsoft Sentinel scheduled analytics rules (YAML; ARM template with arm=true)")
+    }
+
     fn emit(&self, detection: &Detection, options: &EmitOptions) -> Result<Emission, EmitError> {
         let profile = match options.profile.as_deref() {
             None => Profile::Sentinel,
@@ -65,43 +78,43 @@ impl Backend for Kql {
                 choices: Profile::NAMES.join(", "),
             })?,
         };
-        if let Some(key) = options
-            .settings
-            .keys()
-            .find(|k| !SETTINGS.contains(&k.as_str()))
-        {
-            return Err(EmitError::Invalid {
-                backend: "kql",
-                message: format!(
-                    "unknown setting {key:?}; the kql backend takes {}",
-                    SETTINGS.join(", ")
-                ),
-            });
+        let invalid = |message: String| EmitError::Invalid {
+            backend: "kql",
+            message,
+        };
+        let settings = Settings::parse(&options.settings).map_err(invalid)?;
+        if options.output == Output::Rules {
+            if profile == Profile::Defender {
+                return Err(invalid(
+                    "profile defender writes advanced-hunting queries; Sentinel analytics rules \
+                     need profile sentinel or asim"
+                        .to_string(),
+                ));
+            }
+            sentinel::check_timing(options).map_err(invalid)?;
         }
+        let ctx = Context {
+            detection,
+            options,
+            profile,
+            settings: &settings,
+        };
         let mut emission = Emission::default();
         let mut covered = vec![false; detection.indicators.len()];
+        let mut rendered = Vec::new();
         if options.mode == Mode::Lookup {
-            let (queries, csv, notes) = lookup::emit(detection, options, profile)?;
-            emission.queries = queries;
+            let (queries, csv, notes) = lookup::emit(&ctx)?;
+            rendered = queries;
             emission.artifacts.push(csv);
             emission.notes.extend(notes);
-        }
-        let tables = if options.mode == Mode::Lookup {
-            Vec::new()
         } else {
-            profile.tables()
-        };
-        for query in &emission.queries {
-            for &i in &query.indicators {
-                covered[i] = true;
+            for table in profile.tables() {
+                rendered.extend(table_queries(&ctx, table, &mut emission.notes));
             }
         }
-        for table in tables {
-            for query in table_queries(detection, options, profile, table, &mut emission.notes) {
-                for &i in &query.indicators {
-                    covered[i] = true;
-                }
-                emission.queries.push(query);
+        for r in &rendered {
+            for &i in &r.query.indicators {
+                covered[i] = true;
             }
         }
         for (i, indicator) in detection.indicators.iter().enumerate() {
@@ -124,13 +137,96 @@ impl Backend for Kql {
                 missing.join(" and ")
             ));
         }
+        if options.output == Output::Rules {
+            let (rules, notes) = sentinel::rules(&ctx, &rendered).map_err(invalid)?;
+            emission.rules = rules;
+            emission.notes.extend(notes);
+        }
+        emission.queries = rendered.into_iter().map(|r| r.query).collect();
         Ok(emission)
     }
 }
 
-/// The `--set` keys this backend reads: the watchlist alias and the URL of a hosted lookup CSV,
-/// both for `--mode lookup`.
-const SETTINGS: &[&str] = &["watchlist", "lookup-url"];
+/// What every query of one run is written from.
+pub(crate) struct Context<'a> {
+    pub detection: &'a Detection,
+    pub options: &'a EmitOptions,
+    pub profile: Profile,
+    pub settings: &'a Settings,
+}
+
+impl Context<'_> {
+    fn rules(&self) -> bool {
+        self.options.output == Output::Rules
+    }
+
+    /// What a query reads: the table, or the ASIM parser called with `starttime` and the
+    /// filtering parameters that cover every indicator at `items`.
+    pub fn source(&self, table: &Table, items: &[usize]) -> String {
+        let name = self.settings.table_name(table);
+        let Some(prefilters) = table.parser else {
+            return name.to_string();
+        };
+        let mut args = vec![format!("starttime=ago({})", self.options.lookback)];
+        for prefilter in prefilters {
+            if let Some(arg) = prefilter_argument(*prefilter, self.detection, items) {
+                args.push(arg);
+            }
+        }
+        format!("{name}({})", args.join(", "))
+    }
+}
+
+/// A query, with what a rule built from it needs to know.
+pub(crate) struct Rendered {
+    pub query: Query,
+    pub table: &'static Table,
+    /// Entity mappings: (entity type, [(identifier, column)]).
+    pub entities: Vec<(&'static str, Vec<(&'static str, String)>)>,
+}
+
+/// `name=dynamic([...])` when `prefilter` covers every indicator at `items`.
+fn prefilter_argument(
+    prefilter: Prefilter,
+    detection: &Detection,
+    items: &[usize],
+) -> Option<String> {
+    let values: Option<Vec<String>> = items
+        .iter()
+        .map(|&i| {
+            let value = &detection.indicators[i].value;
+            match (prefilter, value) {
+                (Prefilter::Ipv4Addresses(_), IndicatorValue::Ipv4(ip)) => Some(ip.to_string()),
+                (
+                    Prefilter::Ipv4Addresses(_),
+                    IndicatorValue::IpPort {
+                        ip: IpAddr::V4(ip), ..
+                    },
+                ) => Some(ip.to_string()),
+                (Prefilter::Domains(_) | Prefilter::UrlTerms(_), IndicatorValue::Domain(d)) => {
+                    Some(d.clone())
+                }
+                (Prefilter::UrlTerms(_), IndicatorValue::Url(url)) => Some(url.host().to_string()),
+                (Prefilter::Hashes(_), v) if v.kind().is_hash() => Some(v.to_string()),
+                _ => None,
+            }
+        })
+        .collect();
+    let mut values = values?;
+    values.sort();
+    values.dedup();
+    if values.is_empty() {
+        return None;
+    }
+    let name = match prefilter {
+        Prefilter::Ipv4Addresses(n)
+        | Prefilter::Domains(n)
+        | Prefilter::UrlTerms(n)
+        | Prefilter::Hashes(n) => n,
+    };
+    let list: Vec<String> = values.iter().map(|v| literal::string(v)).collect();
+    Some(format!("{name}=dynamic([{}])", list.join(", ")))
+}
 
 /// Sentinel's limit on an analytics rule's query, in characters.
 pub const DEFAULT_MAX_QUERY_CHARS: usize = 10_000;
@@ -143,23 +239,21 @@ const MAX_OR_TERMS: usize = 400;
 const LABEL_SLACK: usize = 80;
 
 /// The queries for one table: one, or several parts when one would be too long.
-fn table_queries(
-    detection: &Detection,
-    options: &EmitOptions,
-    profile: Profile,
-    table: &Table,
-    notes: &mut Vec<String>,
-) -> Vec<Query> {
+fn table_queries(ctx: &Context, table: &'static Table, notes: &mut Vec<String>) -> Vec<Rendered> {
+    let detection = ctx.detection;
     let candidates: Vec<usize> = (0..detection.indicators.len())
         .filter(|&i| table.hunts(detection.indicators[i].kind()))
         .collect();
     if candidates.is_empty() {
         return Vec::new();
     }
-    let limit = options.max_query_chars.unwrap_or(DEFAULT_MAX_QUERY_CHARS);
+    let limit = ctx
+        .options
+        .max_query_chars
+        .unwrap_or(DEFAULT_MAX_QUERY_CHARS);
     let fits = |subset: &[usize]| {
-        render(detection, options, profile, table, subset, "").is_none_or(|(query, terms)| {
-            query.text.chars().count() + LABEL_SLACK <= limit && terms <= MAX_OR_TERMS
+        render(ctx, table, subset, "").is_none_or(|(r, terms)| {
+            r.query.text.chars().count() + LABEL_SLACK <= limit && terms <= MAX_OR_TERMS
         })
     };
     let parts = partition::split(
@@ -171,33 +265,37 @@ fn table_queries(
     for part in parts {
         let mut items = part.items;
         items.sort_unstable();
-        if let Some((query, _)) = render(detection, options, profile, table, &items, &part.label) {
-            let chars = query.text.chars().count();
+        if let Some((rendered, _)) = render(ctx, table, &items, &part.label) {
+            let chars = rendered.query.text.chars().count();
             if chars > limit {
                 notes.push(format!(
                     "query {} has {chars} characters, over the limit of {limit}: one of its \
                      indicators is too long to fit on its own",
-                    query.name
+                    rendered.query.name
                 ));
             }
-            queries.push(query);
+            queries.push(rendered);
         }
     }
     queries
 }
 
+/// The conditions one hunt contributes, with the hunt.
+pub(crate) struct HuntMatch {
+    pub hunt: &'static Hunt,
+    pub indicators: Vec<usize>,
+    pub matcher: matching::Matcher,
+}
+
 /// Renders the query for `items` (indices into the detection, sorted) and counts its `or` terms.
 fn render(
-    detection: &Detection,
-    options: &EmitOptions,
-    profile: Profile,
-    table: &Table,
+    ctx: &Context,
+    table: &'static Table,
     items: &[usize],
     part: &str,
-) -> Option<(Query, usize)> {
-    let mut indices = Vec::new();
-    let mut extends = Vec::new();
-    let mut disjuncts = Vec::new();
+) -> Option<(Rendered, usize)> {
+    let detection = ctx.detection;
+    let mut matches = Vec::new();
     for hunt in table.hunts {
         let kinds = hunt.kinds();
         let chosen: Vec<usize> = items
@@ -209,42 +307,74 @@ fn render(
             continue;
         }
         let refs: Vec<&Indicator> = chosen.iter().map(|&i| &detection.indicators[i]).collect();
-        let m = matching::build(hunt, &refs);
-        if m.disjuncts.is_empty() {
+        let matcher = matching::build(hunt, &refs);
+        if matcher.disjuncts.is_empty() {
             continue;
         }
-        indices.extend(chosen);
-        extends.extend(m.extends);
-        disjuncts.extend(m.disjuncts);
+        matches.push(HuntMatch {
+            hunt,
+            indicators: chosen,
+            matcher,
+        });
     }
-    if disjuncts.is_empty() {
+    if matches.is_empty() {
         return None;
     }
+    let mut indices: Vec<usize> = matches.iter().flat_map(|m| m.indicators.clone()).collect();
     indices.sort_unstable();
     indices.dedup();
+    let extends: Vec<(String, String)> = matches
+        .iter()
+        .flat_map(|m| m.matcher.extends.clone())
+        .collect();
+    let terms = matches.iter().map(|m| m.matcher.disjuncts.len()).sum();
+    let shape = if ctx.rules() {
+        entities::shape(&matches, detection)
+    } else {
+        entities::Shape::plain(&matches)
+    };
 
-    let time = profile.time_column();
+    let time = ctx.profile.time_column();
     let mut text = String::new();
-    header(&mut text, detection, profile, table, &indices, part);
-    let _ = writeln!(text, "{}", table.name);
-    let _ = writeln!(text, "| where {time} > ago({})", options.lookback);
+    header(&mut text, ctx, table, &indices, part);
+    let _ = writeln!(text, "{}", ctx.source(table, &indices));
+    let _ = writeln!(text, "| where {time} > ago({})", ctx.options.lookback);
     if !extends.is_empty() {
         let list: Vec<String> = extends.iter().map(|(n, e)| format!("{n} = {e}")).collect();
         let _ = writeln!(text, "| extend {}", list.join(", "));
     }
-    let _ = writeln!(text, "| where {}", disjuncts.join("\n    or "));
-    let uses = exclusion_lines(&mut text, detection, options, table);
+    if !shape.flags.is_empty() {
+        let list: Vec<String> = shape
+            .flags
+            .iter()
+            .map(|(n, e)| format!("{n} = {e}"))
+            .collect();
+        let _ = writeln!(text, "| extend {}", list.join(", "));
+    }
+    let _ = writeln!(text, "| where {}", shape.disjuncts.join("\n    or "));
+    if !shape.columns.is_empty() {
+        let list: Vec<String> = shape
+            .columns
+            .iter()
+            .map(|(n, e)| format!("{n} = {e}"))
+            .collect();
+        let _ = writeln!(text, "| extend {}", list.join(", "));
+    }
+    let uses = exclusion_lines(&mut text, ctx, table);
     let mut project = vec![time.to_string()];
     project.extend(table.project.iter().map(|c| c.to_string()));
     project.extend(extends.iter().map(|(n, _)| n.clone()));
+    for (_, fields) in &shape.entities {
+        for (_, column) in fields {
+            if !project.contains(column) {
+                project.push(column.clone());
+            }
+        }
+    }
     let _ = writeln!(text, "| project {}", project.join(", "));
     let _ = write!(text, "| order by {time} desc");
 
-    let mut name = format!(
-        "{}-{}",
-        slug(detection.label()),
-        table.name.to_ascii_lowercase()
-    );
+    let mut name = format!("{}-{}", slug(detection.label()), table_key(table));
     if !part.is_empty() {
         let _ = write!(name, "-part-{part}");
     }
@@ -255,17 +385,25 @@ fn render(
         indicators: indices,
         exclusions: uses,
     };
-    Some((query, disjuncts.len()))
+    let rendered = Rendered {
+        query,
+        table,
+        entities: shape.entities,
+    };
+    Some((rendered, terms))
 }
 
-fn header(
-    text: &mut String,
-    detection: &Detection,
-    profile: Profile,
-    table: &Table,
-    idx: &[usize],
-    part: &str,
-) {
+/// The table's part of a query name: `devicenetworkevents`, or `im-dns` for `_Im_Dns`.
+pub(crate) fn table_key(table: &Table) -> String {
+    table
+        .name
+        .trim_start_matches('_')
+        .to_ascii_lowercase()
+        .replace('_', "-")
+}
+
+fn header(text: &mut String, ctx: &Context, table: &Table, idx: &[usize], part: &str) {
+    let detection = ctx.detection;
     let mut counts: BTreeMap<IndicatorKind, usize> = BTreeMap::new();
     for &i in idx {
         *counts.entry(detection.indicators[i].kind()).or_default() += 1;
@@ -275,8 +413,8 @@ fn header(
         text,
         "// {}: {} hunt in {}{}",
         single_line(&detection.title),
-        profile.display(),
-        table.name,
+        ctx.profile.display(),
+        ctx.settings.table_name(table),
         if part.is_empty() {
             String::new()
         } else {
@@ -294,12 +432,8 @@ fn header(
 }
 
 /// Writes the exclusion lines and returns what was done with each exclusion.
-fn exclusion_lines(
-    text: &mut String,
-    detection: &Detection,
-    options: &EmitOptions,
-    table: &Table,
-) -> Vec<ExclusionUse> {
+fn exclusion_lines(text: &mut String, ctx: &Context, table: &Table) -> Vec<ExclusionUse> {
+    let (detection, options) = (ctx.detection, ctx.options);
     let mut uses = Vec::new();
     for exclusion in &detection.exclusions {
         let said = single_line(&exclusion.text);

@@ -14,31 +14,29 @@
 use std::fmt::Write;
 
 use ioc_core::text::slug;
-use ioc_core::{Artifact, Detection, EmitError, EmitOptions, IndicatorKind, IndicatorValue, Query};
+use ioc_core::{Artifact, Detection, EmitError, IndicatorKind, IndicatorValue, Query};
 
 use crate::literal;
 use crate::schema::{Hunt, Profile, Table};
+use crate::{Context, Rendered};
 
 /// Sentinel's cap on a watchlist upload from a local file, in bytes (3.8 MB).
 pub const WATCHLIST_MAX_BYTES: usize = 3_800_000;
 
 /// The CSV and the queries for lookup mode.
-pub fn emit(
-    detection: &Detection,
-    options: &EmitOptions,
-    profile: Profile,
-) -> Result<(Vec<Query>, Artifact, Vec<String>), EmitError> {
-    let alias = options
+pub fn emit(ctx: &Context) -> Result<(Vec<Rendered>, Artifact, Vec<String>), EmitError> {
+    let detection = ctx.detection;
+    let alias = ctx
         .settings
-        .get("watchlist")
-        .cloned()
+        .watchlist
+        .clone()
         .unwrap_or_else(|| slug(detection.label()));
     let csv = watchlist_csv(detection)?;
     let mut notes = Vec::new();
-    let external = csv.len() > WATCHLIST_MAX_BYTES || profile == Profile::Defender;
+    let external = csv.len() > WATCHLIST_MAX_BYTES || ctx.profile == Profile::Defender;
     let source = if external {
-        let Some(url) = options.settings.get("lookup-url") else {
-            if profile == Profile::Defender {
+        let Some(url) = &ctx.settings.lookup_url else {
+            if ctx.profile == Profile::Defender {
                 return Err(EmitError::Invalid {
                     backend: "kql",
                     message: "Defender XDR advanced hunting has no watchlists; host the CSV and \
@@ -55,7 +53,7 @@ pub fn emit(
                 ),
             });
         };
-        notes.push(if profile == Profile::Defender {
+        notes.push(if ctx.profile == Profile::Defender {
             format!("the queries read the lookup CSV with externaldata from {url}")
         } else {
             format!(
@@ -83,7 +81,7 @@ pub fn emit(
     }
 
     let mut queries = Vec::new();
-    for table in profile.tables() {
+    for table in ctx.profile.tables() {
         for hunt in table.hunts {
             for (label, kinds, body) in hunt_bodies(hunt, &source) {
                 let items: Vec<usize> = (0..detection.indicators.len())
@@ -92,9 +90,7 @@ pub fn emit(
                 if items.is_empty() {
                     continue;
                 }
-                queries.push(query(
-                    detection, options, profile, table, &label, &body, items,
-                ));
+                queries.push(query(ctx, table, hunt, &label, &body, items));
             }
         }
     }
@@ -283,35 +279,60 @@ fn hunt_bodies(hunt: &Hunt, source: &str) -> Vec<(String, &'static [IndicatorKin
     }
 }
 
+/// The entity a lookup query's matches are, and the column that holds it: as inline, except
+/// that a host is gathered in `IocHost`. Hash lookups match any of three columns, so they map
+/// no entity (the matched algorithm is not known).
+fn lookup_entity(hunt: &Hunt) -> Option<(&'static str, &'static str, String)> {
+    let (entity, identifier, column) = crate::entities::entity_of(hunt)?;
+    let column = if entity == "DNS" {
+        "IocHost".to_string()
+    } else {
+        column
+    };
+    Some((entity, identifier, column))
+}
+
 fn query(
-    detection: &Detection,
-    options: &EmitOptions,
-    profile: Profile,
-    table: &Table,
+    ctx: &Context,
+    table: &'static Table,
+    hunt: &Hunt,
     label: &str,
     body: &str,
     items: Vec<usize>,
-) -> Query {
-    let time = profile.time_column();
+) -> Rendered {
+    let time = ctx.profile.time_column();
     let mut text = String::new();
-    crate::header(&mut text, detection, profile, table, &items, "");
-    let _ = writeln!(text, "{}", table.name);
-    let _ = writeln!(text, "| where {time} > ago({})", options.lookback);
+    crate::header(&mut text, ctx, table, &items, "");
+    let _ = writeln!(text, "{}", ctx.source(table, &[]));
+    let _ = writeln!(text, "| where {time} > ago({})", ctx.options.lookback);
     let _ = writeln!(text, "{body}");
-    let uses = crate::exclusion_lines(&mut text, detection, options, table);
+    let uses = crate::exclusion_lines(&mut text, ctx, table);
     let mut project = vec![time.to_string()];
     project.extend(table.project.iter().map(|c| c.to_string()));
+    let mut entities = Vec::new();
+    if ctx.options.output == ioc_core::Output::Rules {
+        if let Some((entity, identifier, column)) = lookup_entity(hunt) {
+            if !project.contains(&column) {
+                project.push(column.clone());
+            }
+            entities.push((entity, vec![(identifier, column)]));
+        }
+    }
     let _ = writeln!(text, "| project {}", project.join(", "));
     let _ = write!(text, "| order by {time} desc");
-    Query {
-        name: format!(
-            "{}-{}-{label}",
-            slug(detection.label()),
-            table.name.to_ascii_lowercase()
-        ),
-        target: table.name.to_string(),
-        text,
-        indicators: items,
-        exclusions: uses,
+    Rendered {
+        query: Query {
+            name: format!(
+                "{}-{}-{label}",
+                slug(ctx.detection.label()),
+                crate::table_key(table)
+            ),
+            target: table.name.to_string(),
+            text,
+            indicators: items,
+            exclusions: uses,
+        },
+        table,
+        entities,
     }
 }

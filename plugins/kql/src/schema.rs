@@ -2,7 +2,9 @@
 //! columns map to the neutral field vocabulary, and what it projects for the analyst.
 //!
 //! Column names and types follow Microsoft's table references for Log Analytics (Sentinel) and
-//! advanced hunting (Defender XDR); the tests check every query against both schemas.
+//! advanced hunting (Defender XDR), and the ASIM schema references for the unifying parsers
+//! (`_Im_NetworkSession`, `_Im_Dns`, `_Im_WebSession`, `_Im_FileEvent`); the tests check every
+//! query against the schema of its profile.
 
 use ioc_core::{Field, IndicatorKind};
 
@@ -13,15 +15,19 @@ pub enum Profile {
     Sentinel,
     /// Defender XDR advanced hunting: Device*, Email* and UrlClickEvents, time column `Timestamp`.
     Defender,
+    /// Microsoft Sentinel through the ASIM unifying parsers, which normalise every source of a
+    /// schema (firewalls, DNS servers, proxies, EDRs) to one set of columns.
+    Asim,
 }
 
 impl Profile {
-    pub const NAMES: &'static [&'static str] = &["sentinel", "defender"];
+    pub const NAMES: &'static [&'static str] = &["sentinel", "defender", "asim"];
 
     pub fn from_name(name: &str) -> Option<Profile> {
         match name {
             "sentinel" => Some(Profile::Sentinel),
             "defender" => Some(Profile::Defender),
+            "asim" => Some(Profile::Asim),
             _ => None,
         }
     }
@@ -30,6 +36,7 @@ impl Profile {
         match self {
             Profile::Sentinel => "sentinel",
             Profile::Defender => "defender",
+            Profile::Asim => "asim",
         }
     }
 
@@ -37,22 +44,26 @@ impl Profile {
         match self {
             Profile::Sentinel => "Microsoft Sentinel",
             Profile::Defender => "Defender XDR advanced hunting",
+            Profile::Asim => "Microsoft Sentinel ASIM",
         }
     }
 
     pub fn time_column(self) -> &'static str {
         match self {
-            Profile::Sentinel => "TimeGenerated",
+            Profile::Sentinel | Profile::Asim => "TimeGenerated",
             Profile::Defender => "Timestamp",
         }
     }
 
     /// The tables of this profile, in output order.
     pub fn tables(self) -> Vec<&'static Table> {
-        TABLES
-            .iter()
-            .filter(|t| self == Profile::Sentinel || !t.sentinel_only)
-            .collect()
+        match self {
+            Profile::Asim => ASIM_TABLES.iter().collect(),
+            _ => TABLES
+                .iter()
+                .filter(|t| self == Profile::Sentinel || !t.sentinel_only)
+                .collect(),
+        }
     }
 
     /// Tables this profile leaves out, for the summary.
@@ -123,9 +134,32 @@ pub enum Column {
     Args(&'static str),
 }
 
+/// A filtering parameter of an ASIM parser, passed so that the parser drops unrelated events
+/// in each source before normalising them. The query still tests every value exactly after the
+/// call; a parameter is passed only when it covers every indicator of the query, since the
+/// parser keeps only events that pass it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefilter {
+    /// Addresses, as prefixes of either address column (`ipaddr_has_any_prefix`): passed only
+    /// for plain IPv4 addresses and IPv4 address and port pairs, whose text has one form.
+    Ipv4Addresses(&'static str),
+    /// Domains (`domain_has_any`).
+    Domains(&'static str),
+    /// Domains and URLs without their scheme, as terms of the URL (`url_has_any`).
+    UrlTerms(&'static str),
+    /// Hashes of any algorithm (`hashes_has_any`).
+    Hashes(&'static str),
+}
+
 pub struct Table {
     pub name: &'static str,
     pub sentinel_only: bool,
+    /// For an ASIM parser, the filtering parameters it takes besides `starttime`; `None` for a
+    /// table.
+    pub parser: Option<&'static [Prefilter]>,
+    /// The data connector that fills the table, for a Sentinel rule's `requiredDataConnectors`;
+    /// `None` where no single connector does (an ASIM parser reads many).
+    pub connector: Option<&'static str>,
     pub hunts: &'static [Hunt],
     /// Columns after the time column.
     pub project: &'static [&'static str],
@@ -215,6 +249,8 @@ static TABLES: &[Table] = &[
     Table {
         name: "CommonSecurityLog",
         sentinel_only: true,
+        parser: None,
+        connector: Some("CEF"),
         hunts: &[
             Hunt::Address {
                 ip: "DestinationIP",
@@ -282,6 +318,8 @@ static TABLES: &[Table] = &[
     Table {
         name: "DeviceNetworkEvents",
         sentinel_only: false,
+        parser: None,
+        connector: Some("MicrosoftThreatProtection"),
         hunts: &[
             Hunt::Address {
                 ip: "RemoteIP",
@@ -313,6 +351,8 @@ static TABLES: &[Table] = &[
     Table {
         name: "DnsEvents",
         sentinel_only: true,
+        parser: None,
+        connector: Some("DNS"),
         hunts: &[Hunt::Host { column: "Name" }],
         project: &["Computer", "ClientIP", "Name", "QueryType", "IPAddresses"],
         fields: &[
@@ -324,6 +364,8 @@ static TABLES: &[Table] = &[
     Table {
         name: "DeviceFileEvents",
         sentinel_only: false,
+        parser: None,
+        connector: Some("MicrosoftThreatProtection"),
         hunts: &[
             Hunt::Hash {
                 md5: "MD5",
@@ -352,6 +394,8 @@ static TABLES: &[Table] = &[
     Table {
         name: "DeviceProcessEvents",
         sentinel_only: false,
+        parser: None,
+        connector: Some("MicrosoftThreatProtection"),
         hunts: &[
             Hunt::Hash {
                 md5: "MD5",
@@ -404,6 +448,8 @@ static TABLES: &[Table] = &[
     Table {
         name: "UrlClickEvents",
         sentinel_only: false,
+        parser: None,
+        connector: Some("MicrosoftThreatProtection"),
         hunts: &[Hunt::Url {
             column: "Url",
             schemeless: false,
@@ -425,6 +471,8 @@ static TABLES: &[Table] = &[
     Table {
         name: "EmailEvents",
         sentinel_only: false,
+        parser: None,
+        connector: Some("MicrosoftThreatProtection"),
         hunts: &[Hunt::Equals {
             kind: IndicatorKind::Email,
             columns: &["SenderFromAddress", "SenderMailFromAddress"],
@@ -441,6 +489,167 @@ static TABLES: &[Table] = &[
     },
 ];
 
+/// ASIM Network Session: firewalls, NSGs, EDR network events. Both directions, as in
+/// CommonSecurityLog: the reported address may be either end.
+const ASIM_NETWORK_FIELDS: &[(Field, &[Column])] = &[
+    (Field::SourceIp, &[Str("SrcIpAddr")]),
+    (Field::SourcePort, &[Int("SrcPortNumber")]),
+    (Field::DestinationIp, &[Str("DstIpAddr")]),
+    (Field::DestinationPort, &[Int("DstPortNumber")]),
+    (Field::DestinationDomain, &[Str("DstFQDN")]),
+    (
+        Field::DestinationAddress,
+        &[Str("DstFQDN"), Str("DstIpAddr")],
+    ),
+    (Field::UserName, &[Str("SrcUsername")]),
+    (Field::ProcessName, &[Str("SrcProcessName")]),
+];
+
+static ASIM_TABLES: &[Table] = &[
+    Table {
+        name: "_Im_NetworkSession",
+        sentinel_only: true,
+        parser: Some(&[Prefilter::Ipv4Addresses("ipaddr_has_any_prefix")]),
+        connector: None,
+        hunts: &[
+            Hunt::Address {
+                ip: "DstIpAddr",
+                port: "DstPortNumber",
+                mapped: false,
+            },
+            Hunt::Address {
+                ip: "SrcIpAddr",
+                port: "SrcPortNumber",
+                mapped: false,
+            },
+        ],
+        project: &[
+            "EventVendor",
+            "EventProduct",
+            "Dvc",
+            "DvcAction",
+            "NetworkProtocol",
+            "SrcIpAddr",
+            "SrcPortNumber",
+            "SrcHostname",
+            "SrcUsername",
+            "SrcProcessName",
+            "DstIpAddr",
+            "DstPortNumber",
+            "DstHostname",
+        ],
+        fields: ASIM_NETWORK_FIELDS,
+    },
+    Table {
+        name: "_Im_Dns",
+        sentinel_only: true,
+        parser: Some(&[Prefilter::Domains("domain_has_any")]),
+        connector: None,
+        hunts: &[Hunt::Host { column: "DnsQuery" }],
+        project: &[
+            "EventVendor",
+            "EventProduct",
+            "Dvc",
+            "SrcIpAddr",
+            "SrcHostname",
+            "SrcUsername",
+            "SrcProcessName",
+            "DnsQuery",
+            "DnsQueryTypeName",
+            "DnsResponseCodeName",
+            "DnsResponseName",
+        ],
+        fields: &[
+            (Field::DnsQuestionName, &[Str("DnsQuery")]),
+            (Field::DestinationDomain, &[Str("DnsQuery")]),
+            (Field::DestinationAddress, &[Str("DnsQuery")]),
+            (Field::SourceIp, &[Str("SrcIpAddr")]),
+            (Field::UserName, &[Str("SrcUsername")]),
+            (Field::ProcessName, &[Str("SrcProcessName")]),
+        ],
+    },
+    Table {
+        name: "_Im_WebSession",
+        sentinel_only: true,
+        parser: Some(&[Prefilter::UrlTerms("url_has_any")]),
+        connector: None,
+        hunts: &[
+            Hunt::UrlHost { column: "Url" },
+            Hunt::Url {
+                column: "Url",
+                schemeless: true,
+            },
+        ],
+        project: &[
+            "EventVendor",
+            "EventProduct",
+            "Dvc",
+            "DvcAction",
+            "HttpRequestMethod",
+            "HttpStatusCode",
+            "HttpHost",
+            "Url",
+            "UrlOriginal",
+            "HttpUserAgent",
+        ],
+        fields: &[
+            (Field::UrlFull, &[Str("Url")]),
+            (Field::DestinationDomain, &[Str("HttpHost")]),
+            (Field::DestinationAddress, &[Str("HttpHost")]),
+        ],
+    },
+    Table {
+        name: "_Im_FileEvent",
+        sentinel_only: true,
+        parser: Some(&[Prefilter::Hashes("hashes_has_any")]),
+        connector: None,
+        hunts: &[
+            Hunt::Hash {
+                md5: "TargetFileMD5",
+                sha1: "TargetFileSHA1",
+                sha256: "TargetFileSHA256",
+            },
+            Hunt::Equals {
+                kind: IndicatorKind::FileName,
+                columns: &["TargetFileName"],
+            },
+        ],
+        project: &[
+            "EventVendor",
+            "EventProduct",
+            "EventType",
+            "DvcHostname",
+            "ActorUsername",
+            "ActingProcessName",
+            "ActingProcessCommandLine",
+            "TargetFileName",
+            "TargetFilePath",
+            "TargetFileMD5",
+            "TargetFileSHA1",
+            "TargetFileSHA256",
+        ],
+        fields: &[
+            (Field::ProcessName, &[Str("ActingProcessName")]),
+            (
+                Field::ProcessCommandLine,
+                &[Str("ActingProcessCommandLine")],
+            ),
+            (Field::ProcessArgs, &[Args("ActingProcessCommandLine")]),
+            (Field::UserName, &[Str("ActorUsername")]),
+            (Field::FileName, &[Str("TargetFileName")]),
+            (Field::FilePath, &[Str("TargetFilePath")]),
+            (Field::FileHashMd5, &[Str("TargetFileMD5")]),
+            (Field::FileHashSha1, &[Str("TargetFileSHA1")]),
+            (Field::FileHashSha256, &[Str("TargetFileSHA256")]),
+        ],
+    },
+];
+
+/// Every table of every profile, for looking up a table by name.
+pub fn all_tables() -> impl Iterator<Item = &'static Table> {
+    TABLES.iter().chain(ASIM_TABLES)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -455,6 +664,11 @@ mod tests {
                     profile.name()
                 );
             }
+        }
+        // No ASIM schema carries mail, so e-mail addresses are reported skipped there.
+        for kind in IndicatorKind::ALL {
+            let hunted = Profile::Asim.tables().iter().any(|t| t.hunts(kind));
+            assert_eq!(hunted, kind != IndicatorKind::Email, "{kind}");
         }
     }
 

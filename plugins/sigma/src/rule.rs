@@ -40,7 +40,7 @@ struct Document {
     references: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     date: Option<String>,
-    tags: Vec<&'static str>,
+    tags: Vec<String>,
     logsource: Logsource,
     detection: Map,
     falsepositives: Vec<String>,
@@ -49,9 +49,30 @@ struct Document {
 
 #[derive(Serialize)]
 struct Logsource {
-    category: &'static str,
+    category: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    product: Option<&'static str>,
+    product: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<String>,
+}
+
+/// What a detection file may say about a category's log source (`logsource.<category>.<key>`
+/// settings): each given key replaces the taxonomy's value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogsourceOverride {
+    pub category: Option<String>,
+    pub product: Option<String>,
+    pub service: Option<String>,
+}
+
+/// The longest rule file name pySigma's `filename_length` check allows, `.yml` included.
+const MAX_FILE_NAME: usize = 90;
+
+/// A rule and the name of its file: the slug of its title, within pySigma's length limit. The
+/// hunt's part of the title is always kept, since it is what tells a detection's rules apart.
+pub struct Built {
+    pub query: Query,
+    pub file_name: String,
 }
 
 /// Builds the rule of `hunt` for the indicators at `indices`.
@@ -60,7 +81,8 @@ pub fn build(
     options: &EmitOptions,
     hunt: &Hunt,
     indices: &[usize],
-) -> Result<Query, EmitError> {
+    logsource: &LogsourceOverride,
+) -> Result<Built, EmitError> {
     let indicators: Vec<&Indicator> = indices.iter().map(|&i| &detection.indicators[i]).collect();
     let label = label(detection);
 
@@ -80,8 +102,29 @@ pub fn build(
     }
     body.insert("condition", Value::Str(condition));
 
+    let title_label = truncate(&label, MAX_TITLE_LABEL);
+    let hunt_slug = slug(hunt.title);
+    let keep = MAX_FILE_NAME - ".yml".len() - hunt_slug.len() - 1;
+    let file_name = format!(
+        "{}-{hunt_slug}.yml",
+        truncate_slug(&slug(&title_label), keep)
+    );
+    let level = match detection.level {
+        Some(level) => level.as_str(),
+        None => level(hunt, &indicators).as_str(),
+    };
+    let tags: Vec<String> = if detection.attack.is_empty() {
+        tags(hunt, &indicators)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    } else {
+        let mut given: Vec<String> = detection.attack.iter().map(|t| t.sigma()).collect();
+        given.push("detection.emerging-threats".to_string());
+        given
+    };
     let document = Document {
-        title: format!("{} - {}", truncate(&label, MAX_TITLE_LABEL), hunt.title),
+        title: format!("{title_label} - {}", hunt.title),
         id: rule_id(&label, hunt).to_string(),
         status: "experimental",
         description: description(detection, hunt, &label),
@@ -93,21 +136,28 @@ pub fn build(
         ),
         date: earliest_date(&indicators)
             .or_else(|| earliest_date(&detection.indicators.iter().collect::<Vec<_>>())),
-        tags: tags(hunt, &indicators),
+        tags,
         logsource: Logsource {
-            category: hunt.category.name(),
-            product: hunt.category.product(),
+            category: logsource
+                .category
+                .clone()
+                .unwrap_or_else(|| hunt.category.name().to_string()),
+            product: logsource
+                .product
+                .clone()
+                .or_else(|| hunt.category.product().map(str::to_string)),
+            service: logsource.service.clone(),
         },
         detection: body,
         falsepositives: filters.falsepositives,
-        level: level(hunt, &indicators).as_str(),
+        level,
     };
     let text = yaml::document(&document).map_err(|message| EmitError::Invalid {
         backend: "sigma",
         message,
     })?;
 
-    Ok(Query {
+    let query = Query {
         name: format!(
             "{}-{}-{}",
             truncate_slug(&slug(detection.label()), MAX_NAME_SLUG),
@@ -118,7 +168,8 @@ pub fn build(
         text,
         indicators: indices.to_vec(),
         exclusions: filters.uses,
-    })
+    };
+    Ok(Built { query, file_name })
 }
 
 /// The detection's name on one line.

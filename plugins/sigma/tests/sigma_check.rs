@@ -1,6 +1,7 @@
 //! Every rule the backend writes passes pySigma's own linter (`sigma check`, offline) and the
 //! Sigma rule JSON schema: the fixtures and every shared report, with exclusions suggested and
-//! applied.
+//! applied, each rule in the file `--emit rule` names for it (which pySigma's file name checks
+//! see), and once more with a detection file's level, ATT&CK tags and log source.
 //!
 //! The checker is `tools/sigma-check`; `tools/sigma-check/check.sh --setup` (which
 //! `cargo xtask setup` runs) installs it. A missing install fails the test rather than skipping
@@ -14,7 +15,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ioc_backend_sigma::Sigma;
-use ioc_core::{Backend, Detection, EmitOptions, ExclusionMode, ExclusionState, Expr, Query};
+use ioc_core::{
+    Backend, Detection, EmitOptions, ExclusionMode, ExclusionState, Expr, Output, Query,
+};
+use ioc_read::DetectionFile;
+
+/// A detection file that overrides what the backend decides for itself.
+const DETECTION_FILE: &str = "level = \"critical\"\n\
+    tags = [\"attack.initial-access\", \"attack.t1566.002\", \"tlp.amber\"]\n\
+    [sigma.logsources.network_connection]\nproduct = \"linux\"\n\
+    [sigma.logsources.proxy]\nproduct = \"zeek\"\nservice = \"http\"\n";
 
 fn checker() -> PathBuf {
     let dir = common::root().join("tools/sigma-check");
@@ -75,8 +85,10 @@ fn dir_name(input: &str, mode: &str) -> String {
 fn write_rules(out: &Path, inputs: &[(String, String)]) -> (Vec<PathBuf>, BTreeSet<String>) {
     let mut dirs = Vec::new();
     let mut confirmed = BTreeSet::new();
+    let file = DetectionFile::parse("rules.toml", DETECTION_FILE).unwrap();
+    let mut overridden = false;
     for (name, text) in inputs {
-        let detection = match common::detection(name, text) {
+        let mut detection = match common::detection(name, text) {
             Ok(detection) => detection,
             Err(err) => {
                 eprintln!("NOTE: {name} is not read, so not checked: {err}");
@@ -84,12 +96,25 @@ fn write_rules(out: &Path, inputs: &[(String, String)]) -> (Vec<PathBuf>, BTreeS
             }
         };
         let mut previous: Option<Vec<String>> = None;
-        for (mode, mode_name) in [
+        let mut runs = vec![
             (ExclusionMode::Comment, "comment"),
             (ExclusionMode::Apply, "apply"),
-        ] {
+        ];
+        if !overridden {
+            // The first input read once more, with the detection file's overrides.
+            runs.push((ExclusionMode::Apply, "detection-file"));
+            overridden = true;
+        }
+        for (mode, mode_name) in runs {
+            let mut settings = std::collections::BTreeMap::new();
+            if mode_name == "detection-file" {
+                file.apply(&mut detection);
+                settings = file.settings("sigma");
+            }
             let options = EmitOptions {
                 exclusions: mode,
+                output: Output::Rules,
+                settings,
                 ..EmitOptions::default()
             };
             let emission = Sigma.emit(&detection, &options).expect("the backend emits");
@@ -101,10 +126,31 @@ fn write_rules(out: &Path, inputs: &[(String, String)]) -> (Vec<PathBuf>, BTreeS
             previous = Some(texts);
             let dir = out.join(dir_name(name, mode_name));
             fs::create_dir_all(&dir).unwrap();
-            for query in &emission.queries {
-                let path = dir.join(format!("{}.yml", query.name));
-                assert!(!path.exists(), "{name}: two rules are named {}", query.name);
-                fs::write(&path, format!("{}\n", query.text)).unwrap();
+            assert_eq!(emission.rules.len(), emission.queries.len(), "{name}");
+            for (query, rule) in emission.queries.iter().zip(&emission.rules) {
+                let path = dir.join(&rule.name);
+                assert!(!path.exists(), "{name}: two rules are named {}", rule.name);
+                assert_eq!(rule.content, format!("{}\n", query.text));
+                if mode_name == "detection-file" {
+                    assert!(
+                        rule.content.contains("level: 'critical'"),
+                        "{}",
+                        rule.content
+                    );
+                    assert!(
+                        rule.content.contains("- 'attack.t1566.002'"),
+                        "{}",
+                        rule.content
+                    );
+                    if query.target == "network_connection" {
+                        assert!(
+                            rule.content.contains("product: 'linux'"),
+                            "{}",
+                            rule.content
+                        );
+                    }
+                }
+                fs::write(&path, &rule.content).unwrap();
                 // pySigma asks for escaped wildcards to be confirmed as intended. They are
                 // when the character stands in a value the rule lists, an indicator or an
                 // applied exclusion's: the backend escaped it so that it matches only itself.
@@ -137,6 +183,9 @@ fn every_rule_passes_sigma_check_and_the_schema() {
     let _ = fs::remove_dir_all(&out);
     let (dirs, confirmed) = write_rules(&out, &inputs);
     assert!(!dirs.is_empty(), "no rules were written");
+    assert!(dirs
+        .iter()
+        .any(|d| d.to_string_lossy().ends_with("-detection-file")));
 
     let mut command = Command::new("bash");
     command.arg(&check);

@@ -1,5 +1,6 @@
 //! The SPL backend: Splunk hunting searches, as `tstats` over the Common Information Model data
-//! models (the default profile, `cim`) or as a plain `search` over raw events (`raw`).
+//! models (the default profile, `cim`) or as a plain `search` over raw events (`raw`), and under
+//! `--emit rule` a `savedsearches.conf` that schedules them as alerts (`savedsearch.rs`).
 //!
 //! One search per dataset: network traffic (`Network_Traffic.All_Traffic`), DNS
 //! (`Network_Resolution.DNS`), web (`Web.Web`), processes (`Endpoint.Processes`) and file system
@@ -45,13 +46,15 @@ mod literal;
 mod matching;
 mod profile;
 mod query;
+mod savedsearch;
 mod schema;
 
 use ioc_core::{
-    register_backend, Backend, Detection, Emission, EmitError, EmitOptions, IndicatorKind,
+    register_backend, Backend, Detection, Emission, EmitError, EmitOptions, IndicatorKind, Output,
 };
 
 pub use profile::Profile;
+pub use savedsearch::conf_value;
 
 use crate::profile::Settings;
 use crate::schema::{DATASETS, KINDS};
@@ -82,6 +85,14 @@ impl Backend for Spl {
         Profile::NAMES
     }
 
+    fn file_extension(&self) -> &'static str {
+        "spl"
+    }
+
+    fn rule_format(&self) -> Option<&'static str> {
+        Some("Splunk savedsearches.conf with one scheduled alert per search")
+    }
+
     fn emit(&self, detection: &Detection, options: &EmitOptions) -> Result<Emission, EmitError> {
         let profile = match options.profile.as_deref() {
             None => Profile::Cim,
@@ -99,14 +110,25 @@ impl Backend for Spl {
 
         let mut emission = Emission::default();
         let mut covered = vec![false; detection.indicators.len()];
+        let mut searches = Vec::new();
         for dataset in DATASETS {
             if let Some(query) = query::build(detection, options, profile, &settings, dataset) {
                 for &i in &query.indicators {
                     covered[i] = true;
                 }
-                emission.queries.push(query);
+                searches.push((query, dataset.title));
             }
         }
+        if options.output == Output::Rules && !searches.is_empty() {
+            let file = savedsearch::file(detection, options, &searches).map_err(|message| {
+                EmitError::Invalid {
+                    backend: "spl",
+                    message,
+                }
+            })?;
+            emission.rules.push(file);
+        }
+        emission.queries = searches.into_iter().map(|(query, _)| query).collect();
         for (i, indicator) in detection.indicators.iter().enumerate() {
             if !covered[i] {
                 emission.skipped.push((

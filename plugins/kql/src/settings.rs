@@ -1,0 +1,111 @@
+//! The KQL backend's settings (`--set KEY=VALUE`, or a detection file's `[kql]` section),
+//! checked: an unknown key is an error, so a misspelt setting cannot silently do nothing.
+//!
+//! - `watchlist=ALIAS`: the watchlist lookup mode reads (default: the detection's name).
+//! - `lookup-url=URL`: where lookup mode reads the CSV with `externaldata` when it is too large
+//!   for a watchlist.
+//! - `table.<Name>=<Other>`: read `<Other>` wherever the backend would read table or ASIM
+//!   parser `<Name>`, such as a custom table or a function with the same columns.
+//! - `arm=true`: under `--emit rule`, also write an ARM template holding every rule.
+
+use std::collections::BTreeMap;
+
+use crate::schema::{all_tables, Table};
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub watchlist: Option<String>,
+    pub lookup_url: Option<String>,
+    pub arm: bool,
+    tables: BTreeMap<String, String>,
+}
+
+impl Settings {
+    pub fn parse(given: &BTreeMap<String, String>) -> Result<Settings, String> {
+        let mut settings = Settings::default();
+        for (key, value) in given {
+            match key.as_str() {
+                "watchlist" => settings.watchlist = Some(value.clone()),
+                "lookup-url" => settings.lookup_url = Some(value.clone()),
+                "arm" => {
+                    settings.arm = match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(format!("setting arm={value}: expected true or false")),
+                    }
+                }
+                _ => {
+                    let Some(table) = key.strip_prefix("table.") else {
+                        return Err(format!(
+                            "unknown setting {key:?}; the kql backend takes watchlist, \
+                             lookup-url, arm and table.<name>"
+                        ));
+                    };
+                    if !all_tables().any(|t| t.name == table) {
+                        let mut names: Vec<&str> = all_tables().map(|t| t.name).collect();
+                        names.sort_unstable();
+                        return Err(format!(
+                            "setting {key}: no table {table:?}; tables are {}",
+                            names.join(", ")
+                        ));
+                    }
+                    if !is_identifier(value) {
+                        return Err(format!(
+                            "setting {key}={value:?}: a table or function name is ASCII letters, \
+                             digits and '_', starting with a letter or '_'"
+                        ));
+                    }
+                    settings.tables.insert(table.to_string(), value.clone());
+                }
+            }
+        }
+        Ok(settings)
+    }
+
+    /// The name the queries read for `table`.
+    pub fn table_name<'a>(&'a self, table: &'a Table) -> &'a str {
+        self.tables
+            .get(table.name)
+            .map_or(table.name, String::as_str)
+    }
+}
+
+/// A name that KQL reads as a table or function without brackets or quotes.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Settings, String> {
+        Settings::parse(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn tables_can_be_renamed_to_plain_names_only() {
+        let s = parse(&[("table.CommonSecurityLog", "Firewall_CL")]).unwrap();
+        let csl = all_tables()
+            .find(|t| t.name == "CommonSecurityLog")
+            .unwrap();
+        assert_eq!(s.table_name(csl), "Firewall_CL");
+        assert!(parse(&[("table.CommonSecurityLog", "x | take 1")]).is_err());
+        assert!(parse(&[("table.Nope", "X")])
+            .unwrap_err()
+            .contains("no table"));
+        assert!(parse(&[("wachlist", "x")])
+            .unwrap_err()
+            .contains("unknown setting"));
+        assert!(parse(&[("arm", "yes")]).is_err());
+    }
+}
