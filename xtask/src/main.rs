@@ -4,7 +4,9 @@
 //!   duckdb-kql engine and the Sigma tools from PyPI), each pinned by a lock file.
 //! - `golden`: runs every fixture through every backend and diffs against the expected files.
 //! - `test`: the whole test suite, as CI runs it.
+//! - `fuzz`: runs the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
 
+mod fuzz;
 mod golden;
 
 use std::path::{Path, PathBuf};
@@ -23,7 +25,12 @@ commands:
       --backend NAME    only this backend (repeatable)
       --fixtures DIR    read cases from DIR instead of fixtures/
       --bin PATH        use this ioc-emit binary instead of building one
-  test                  setup, then cargo test --workspace, then golden";
+  test                  setup, then cargo test --workspace, then golden
+  fuzz [options]        run the fuzz targets (installs cargo-fuzz if it is missing)
+      --seconds N       how long each target runs (default 300; 0 runs none)
+      --target NAME     only this target (repeatable): pipeline, writeup, threatfox_json,
+                        threatfox_csv, misp, stix, csv, text
+      --minimize        merge what the runs found into fuzz/corpus, keeping only new coverage";
 
 fn main() {
     if let Err(err) = run() {
@@ -44,6 +51,7 @@ fn run() -> Result<()> {
             Ok(())
         }
         Some("test") => test(),
+        Some("fuzz") => fuzz::run(&fuzz::Options::parse(&args[1..])?),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())

@@ -13,25 +13,8 @@ use ioc_core::Summary;
 
 /// Writes the run's output into `dir`, creating it if needed; returns the paths written.
 pub fn write(dir: &Path, summary: &Summary, extension: &str) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<(String, String)> = Vec::new();
-    for query in &summary.queries {
-        let mut text = query.text.clone();
-        text.push('\n');
-        files.push((format!("{}.{extension}", query.name), text));
-    }
-    for artifact in &summary.artifacts {
-        files.push((artifact.name.clone(), artifact.content.clone()));
-    }
-    files.push(("summary.json".to_string(), crate::output::json(summary)));
-    for (name, _) in &files {
-        check_name(name)?;
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for (name, _) in &files {
-        if !seen.insert(name) {
-            bail!("two outputs would both be written to {name}");
-        }
-    }
+    let files = files(summary, extension);
+    check_files(&files)?;
 
     fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     // A rename cannot replace a folder; find that before anything is written.
@@ -70,6 +53,47 @@ pub fn write(dir: &Path, summary: &Summary, extension: &str) -> Result<Vec<PathB
         written.push(target);
     }
     Ok(written)
+}
+
+/// Checks, without writing anything, that every file `--out-dir` would write has a plain,
+/// unique name. The JSON summary itself (the costly file) is left empty.
+pub fn check_names(summary: &Summary, extension: &str) -> Result<()> {
+    let mut names = files_except_summary(summary, extension);
+    names.push(("summary.json".to_string(), String::new()));
+    check_files(&names)
+}
+
+/// The files to write, as (name, content).
+fn files(summary: &Summary, extension: &str) -> Vec<(String, String)> {
+    let mut files = files_except_summary(summary, extension);
+    files.push(("summary.json".to_string(), crate::output::json(summary)));
+    files
+}
+
+fn files_except_summary(summary: &Summary, extension: &str) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for query in &summary.queries {
+        let mut text = query.text.clone();
+        text.push('\n');
+        files.push((format!("{}.{extension}", query.name), text));
+    }
+    for artifact in &summary.artifacts {
+        files.push((artifact.name.clone(), artifact.content.clone()));
+    }
+    files
+}
+
+fn check_files(files: &[(String, String)]) -> Result<()> {
+    for (name, _) in files {
+        check_name(name)?;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, _) in files {
+        if !seen.insert(name) {
+            bail!("two outputs would both be written to {name}");
+        }
+    }
+    Ok(())
 }
 
 /// A backend names its files; the name must stay inside the output folder.

@@ -4,7 +4,7 @@
 //! checked, so that every backend gets both for free.
 
 use ioc_core::{
-    Backend, CoverageError, Detection, DetectionBuilder, EmitError, EmitOptions, Summary,
+    Backend, CoverageError, Detection, DetectionBuilder, EmitError, EmitOptions, Record, Summary,
 };
 use ioc_read::{Format, ReadError, ReadOptions};
 
@@ -41,19 +41,37 @@ pub fn emit_with(
     backend: &dyn Backend,
     options: &EmitOptions,
 ) -> Result<Outcome, PipelineError> {
+    let (detection, records) = read_all(inputs, format, read_options)?;
+    emit_detection(&detection, &records, backend, options)
+}
+
+/// Reads every input into one detection and the record of every input row.
+pub fn read_all(
+    inputs: &[(String, String)],
+    format: Option<Format>,
+    read_options: &ReadOptions,
+) -> Result<(Detection, Vec<Record>), ReadError> {
     let mut builder = DetectionBuilder::new();
     for (name, text) in inputs {
         ioc_read::read_with(name, text, format, read_options, &mut builder)?;
     }
-    let (detection, records) = builder.finish();
+    Ok(builder.finish())
+}
 
+/// Emits a detection that is already read with one backend, and builds the account of the run.
+pub fn emit_detection(
+    detection: &Detection,
+    records: &[Record],
+    backend: &dyn Backend,
+    options: &EmitOptions,
+) -> Result<Outcome, PipelineError> {
     let supported = backend.kinds();
     let hunted: Vec<usize> = (0..detection.indicators.len())
         .filter(|&i| supported.contains(&detection.indicators[i].kind()))
         .collect();
     // The backend sees only the kinds it declared; the rest are reported as unsupported.
     let emission = if hunted.len() == detection.indicators.len() {
-        backend.emit(&detection, options)?
+        backend.emit(detection, options)?
     } else {
         let visible = Detection {
             indicators: hunted
@@ -79,8 +97,8 @@ pub fn emit_with(
             .profile
             .as_deref()
             .or(backend.profiles().first().copied()),
-        &detection,
-        &records,
+        detection,
+        records,
         &emission,
         &hunted,
     )?;
