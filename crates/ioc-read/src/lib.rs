@@ -464,7 +464,10 @@ mod tests {
         }
         let mut b = DetectionBuilder::new();
         let err = read("bad.json", "[{\"ioc\": 1}\n, x]", None, &mut b).unwrap_err();
-        assert_eq!(err.to_string(), "bad.json:2:3: not valid JSON: expected value");
+        assert_eq!(
+            err.to_string(),
+            "bad.json:2:3: not valid JSON: expected value"
+        );
         // Text that merely opens with a bracket is still text.
         let mut b = DetectionBuilder::new();
         let tlp = "[TLP:CLEAR] c2[.]example[.]net";
