@@ -7,8 +7,8 @@
 //! panics as it does in a debug build.
 //!
 //! Each target reads its seeds from `fuzz/corpus/<target>` and keeps what it finds in
-//! `fuzz/corpus-work/<target>` (not committed). `--minimize` then merges the working corpus into
-//! the seeds, keeping only inputs that add coverage. A crash is written to
+//! `fuzz/corpus-work/<target>` (not committed). `--minimize` then merges the short inputs of the
+//! working corpus into the seeds, keeping only those that reach new code. A crash is written to
 //! `fuzz/artifacts/<target>/`; commit it, and `tests/fuzz_corpus.rs` replays it in every test
 //! run.
 
@@ -111,19 +111,40 @@ pub fn run(options: &Options) -> Result<()> {
     Ok(())
 }
 
-/// Merges the working corpus into the committed seeds, keeping only inputs that add coverage.
+/// The largest found input `--minimize` keeps. Short inputs reach most of the code the long
+/// ones do, and the corpus is committed: it should stay at a few hundred KB in all.
+const KEPT_BYTES: u64 = 256;
+
+/// Merges the working corpus into the committed seeds, keeping only short inputs that reach code
+/// the seeds do not. Coverage is counted by edges alone (`-use_counters=0`): counting how often
+/// each edge runs would keep thousands of inputs.
 fn minimize(dir: &Path, target: &str) -> Result<()> {
-    let work = Path::new("corpus-work").join(target);
-    if !dir.join(&work).is_dir() {
+    let work = dir.join("corpus-work").join(target);
+    if !work.is_dir() {
         return Ok(());
     }
-    status(
+    let short = dir.join("corpus-work").join(format!("{target}.short"));
+    let _ = std::fs::remove_dir_all(&short);
+    std::fs::create_dir_all(&short)
+        .with_context(|| format!("{}: cannot create", short.display()))?;
+    for entry in std::fs::read_dir(&work).with_context(|| format!("{}", work.display()))? {
+        let path = entry?.path();
+        if path
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() <= KEPT_BYTES)
+        {
+            std::fs::copy(&path, short.join(path.file_name().expect("a file name")))?;
+        }
+    }
+    let merged = status(
         cargo_fuzz(dir)
             .args(["run", "-s", "none", "-a", target])
             .arg(Path::new("corpus").join(target))
-            .arg(&work)
-            .args(["--", "-merge=1"]),
-    )
+            .arg(&short)
+            .args(["--", "-merge=1", "-use_counters=0"]),
+    );
+    let _ = std::fs::remove_dir_all(&short);
+    merged
 }
 
 fn cargo_fuzz(dir: &Path) -> Command {
