@@ -6,8 +6,10 @@
 //! - `golden`: runs every fixture through every backend and diffs against the expected files,
 //!   and diffs `--list-backends` against `fixtures/backends.txt`.
 //! - `test`: the whole test suite, as CI runs it, including the out-of-tree example backend.
+//! - `fuzz`: runs the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
 
 mod example;
+mod fuzz;
 mod golden;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +29,12 @@ commands:
       --backend NAME    only this backend (repeatable)
       --fixtures DIR    read cases from DIR instead of fixtures/
       --bin PATH        use this ioc-emit binary instead of building one
-  test                  setup, cargo test --workspace, the example backend, golden";
+  test                  setup, cargo test --workspace, the example backend, golden
+  fuzz [options]        run the fuzz targets (installs cargo-fuzz if it is missing)
+      --seconds N       how long each target runs (default 300; 0 runs none)
+      --target NAME     only this target (repeatable): pipeline, writeup, threatfox_json,
+                        threatfox_csv, misp, stix, csv, text
+      --minimize        merge what the runs found into fuzz/corpus, keeping only new coverage";
 
 fn main() {
     if let Err(err) = run() {
@@ -48,6 +55,7 @@ fn run() -> Result<()> {
             Ok(())
         }
         Some("test") => test(),
+        Some("fuzz") => fuzz::run(&fuzz::Options::parse(&args[1..])?),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())

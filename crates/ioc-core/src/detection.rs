@@ -226,6 +226,19 @@ impl DetectionBuilder {
         self.detection.indicators.len()
     }
 
+    /// How many records so far became an indicator or a duplicate of one.
+    pub fn accepted_count(&self) -> usize {
+        self.records
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.state,
+                    RecordState::Indicator(_) | RecordState::Duplicate(_)
+                )
+            })
+            .count()
+    }
+
     /// Sorts the indicators by kind and value and returns the detection with its records.
     pub fn finish(mut self) -> (Detection, Vec<Record>) {
         let mut order: Vec<usize> = (0..self.detection.indicators.len()).collect();

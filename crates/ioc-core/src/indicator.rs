@@ -605,12 +605,16 @@ fn parse_file_name(text: &str) -> Result<IndicatorValue, InvalidValue> {
     Ok(IndicatorValue::FileName(text.to_string()))
 }
 
-/// Where a record came from: a file and a line, or a JSON path.
+/// Where a record came from: a file and a line (and, for a syntax error, a column), or a JSON
+/// path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Source {
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// 1-based, in characters as the parser counts them; only with a line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
@@ -620,7 +624,15 @@ impl Source {
         Source {
             file: file.into(),
             line: Some(line),
+            column: None,
             path: None,
+        }
+    }
+
+    pub fn column(file: impl Into<String>, line: u32, column: u32) -> Self {
+        Source {
+            column: Some(column),
+            ..Source::line(file, line)
         }
     }
 
@@ -628,6 +640,7 @@ impl Source {
         Source {
             file: file.into(),
             line: None,
+            column: None,
             path: Some(path.into()),
         }
     }
@@ -638,6 +651,9 @@ impl fmt::Display for Source {
         f.write_str(&self.file)?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
         }
         if let Some(path) = &self.path {
             write!(f, " at {path}")?;

@@ -207,11 +207,17 @@ where
         let _ = out.write_all(output::backend_list(&registered_backends()).as_bytes());
         return ExitCode::SUCCESS;
     }
-    match execute(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
+    // No input should make the tool panic (the fuzz targets look for one). Should a bug panic
+    // all the same, the run ends with the documented code for an internal error, not Rust's 101.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(&cli))) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(failure)) => {
             log::error!("{}", failure.message);
             ExitCode::from(failure.code)
+        }
+        Err(_) => {
+            log::error!("internal error: ioc-emit panicked; this is a bug, please report it");
+            ExitCode::from(70)
         }
     }
 }

@@ -34,7 +34,7 @@ pub fn load(arg: &str) -> Result<Input> {
     Ok(Input { name, text })
 }
 
-fn into_text(name: &str, bytes: Vec<u8>) -> Result<String> {
+pub(crate) fn into_text(name: &str, bytes: Vec<u8>) -> Result<String> {
     if bytes.is_empty() {
         bail!("{name}: the file is empty");
     }

@@ -9,6 +9,8 @@
 
 mod builtin;
 mod cli;
+#[doc(hidden)]
+pub mod fuzz_support;
 mod input;
 mod out_dir;
 mod output;

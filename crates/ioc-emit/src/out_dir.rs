@@ -1,5 +1,4 @@
-//! `--out-dir`: one file per query (or the backend's rule files under `--emit rule`), the
-//! backend's artifacts, and `summary.json`.
+//! `--out-dir`: one file per query, the backend's artifacts, and `summary.json`.
 //!
 //! Every file is written to a temporary name in the target folder and renamed into place only
 //! once all of them are written, so an interrupted or failed run leaves no half-written output:
@@ -22,34 +21,8 @@ pub fn write(
     backend: &dyn Backend,
     output: Output,
 ) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<(String, String)> = Vec::new();
-    match output {
-        Output::Queries => {
-            for query in &summary.queries {
-                let mut text = query.text.clone();
-                text.push('\n');
-                files.push((format!("{}.{}", query.name, backend.file_extension()), text));
-            }
-        }
-        Output::Rules => {
-            for rule in &summary.rules {
-                files.push((rule.name.clone(), rule.content.clone()));
-            }
-        }
-    }
-    for artifact in &summary.artifacts {
-        files.push((artifact.name.clone(), artifact.content.clone()));
-    }
-    files.push(("summary.json".to_string(), crate::output::json(summary)));
-    for (name, _) in &files {
-        check_name(name)?;
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for (name, _) in &files {
-        if !seen.insert(name) {
-            bail!("two outputs would both be written to {name}");
-        }
-    }
+    let files = files(summary, backend, output);
+    check_files(&files)?;
 
     fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     // A rename cannot replace a folder; find that before anything is written.
@@ -88,6 +61,60 @@ pub fn write(
         written.push(target);
     }
     Ok(written)
+}
+
+/// Checks, without writing anything, that every file `--out-dir` would write has a plain,
+/// unique name. The JSON summary itself (the costly file) is left empty.
+pub fn check_names(summary: &Summary, backend: &dyn Backend, output: Output) -> Result<()> {
+    let mut names = files_except_summary(summary, backend, output);
+    names.push(("summary.json".to_string(), String::new()));
+    check_files(&names)
+}
+
+/// The files to write, as (name, content).
+fn files(summary: &Summary, backend: &dyn Backend, output: Output) -> Vec<(String, String)> {
+    let mut files = files_except_summary(summary, backend, output);
+    files.push(("summary.json".to_string(), crate::output::json(summary)));
+    files
+}
+
+fn files_except_summary(
+    summary: &Summary,
+    backend: &dyn Backend,
+    output: Output,
+) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    match output {
+        Output::Queries => {
+            for query in &summary.queries {
+                let mut text = query.text.clone();
+                text.push('\n');
+                files.push((format!("{}.{}", query.name, backend.file_extension()), text));
+            }
+        }
+        Output::Rules => {
+            for rule in &summary.rules {
+                files.push((rule.name.clone(), rule.content.clone()));
+            }
+        }
+    }
+    for artifact in &summary.artifacts {
+        files.push((artifact.name.clone(), artifact.content.clone()));
+    }
+    files
+}
+
+fn check_files(files: &[(String, String)]) -> Result<()> {
+    for (name, _) in files {
+        check_name(name)?;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, _) in files {
+        if !seen.insert(name) {
+            bail!("two outputs would both be written to {name}");
+        }
+    }
+    Ok(())
 }
 
 /// A backend names its files; the name must stay inside the output folder.

@@ -54,17 +54,26 @@ pub fn emit_full(
     backend: &dyn Backend,
     options: &EmitOptions,
 ) -> Result<Outcome, PipelineError> {
-    let mut builder = DetectionBuilder::new();
-    for (name, text) in inputs {
-        ioc_read::read_with(name, text, format, read_options, &mut builder)?;
-    }
-    let (mut detection, records) = builder.finish();
+    let (mut detection, records) = read_all(inputs, format, read_options)?;
     if let Some(file) = detection_file {
         for note in file.apply(&mut detection) {
             log::info!("{note}");
         }
     }
     emit_detection(&detection, &records, backend, options)
+}
+
+/// Reads every input into one detection and the record of every input row.
+pub fn read_all(
+    inputs: &[(String, String)],
+    format: Option<Format>,
+    read_options: &ReadOptions,
+) -> Result<(Detection, Vec<Record>), ReadError> {
+    let mut builder = DetectionBuilder::new();
+    for (name, text) in inputs {
+        ioc_read::read_with(name, text, format, read_options, &mut builder)?;
+    }
+    Ok(builder.finish())
 }
 
 /// Emits a finished detection (from [`DetectionBuilder::finish`]) with one backend, and builds

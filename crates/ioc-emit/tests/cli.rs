@@ -192,15 +192,113 @@ fn unreadable_inputs_exit_1_and_name_the_place() {
         (path("prose.md"), "prose.md:1: cannot tell the input format"),
     ];
     for (file, message) in cases {
-        let output = ioc_emit(&["--backend", "kql", &file]);
-        assert_eq!(output.status.code(), Some(1), "{file}: {}", stderr(&output));
-        assert!(
-            stderr(&output).contains(message),
-            "{file}: {}",
-            stderr(&output)
-        );
-        assert!(output.stdout.is_empty(), "{file}: nothing on stdout");
+        assert_refused(&["--backend", "kql", &file], message);
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs with `args`, expecting exit code 1, `message` on stderr, no panic and no output.
+fn assert_refused(args: &[&str], message: &str) {
+    let output = ioc_emit(args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{args:?}: {err}");
+    assert!(err.contains(message), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    assert!(output.stdout.is_empty(), "{args:?}: nothing on stdout");
+}
+
+/// A temporary folder for one test, emptied first.
+fn scratch(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ioc-emit-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn truncated_json_is_refused_at_its_line_and_column() {
+    let dir = scratch("truncated");
+    let whole =
+        std::fs::read_to_string(common::root().join("fixtures/threatfox-json/input.json")).unwrap();
+    // Cut inside the key on the third line; serde_json places the end at the last character.
+    let cut: String = whole.lines().take(3).collect::<Vec<_>>().join("\n");
+    let cut = &cut[..cut.len() - 4];
+    let line = cut.lines().count();
+    let column = cut.lines().last().unwrap().chars().count();
+    let path = dir.join("feed.json");
+    std::fs::write(&path, cut).unwrap();
+    let path = path.to_str().unwrap();
+    assert_refused(
+        &["--backend", "kql", path],
+        &format!("feed.json:{line}:{column}: not valid JSON: the JSON ends early"),
+    );
+    // Named as JSON with --from, it fails the same way.
+    assert_refused(
+        &["--backend", "kql", "--from", "threatfox-json", path],
+        &format!("feed.json:{line}:{column}: not valid JSON: the JSON ends early"),
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_wrong_from_says_what_the_input_looks_like() {
+    let writeup = fixture("writeup-pipe");
+    for format in ["threatfox-json", "misp", "stix", "threatfox-csv", "csv"] {
+        assert_refused(
+            &["--backend", "kql", "--from", format, &writeup],
+            &format!("read as {format} because of --from, but the input looks like writeup"),
+        );
+    }
+    let stix = common::root().join("fixtures/stix-bundle/input.json");
+    assert_refused(
+        &["--backend", "kql", "--from", "misp", stix.to_str().unwrap()],
+        "input.json:1: expected a MISP event: an object with an Event member; read as misp \
+         because of --from, but the input looks like stix",
+    );
+    let output = ioc_emit(&["--backend", "kql", "--from", "yaml", &writeup]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("unknown format \"yaml\"; choose one of writeup, "));
+}
+
+/// Single-line JSON exports are normal, so a 100 MB line is read, not refused. The line is
+/// mostly one long string per entry, so that the test stays quick while the reader still walks
+/// all of it; peak memory is measured by hand (README, "Bad input").
+#[test]
+fn a_100_mb_single_line_json_is_read_whole() {
+    use std::io::Write;
+
+    let dir = scratch("100mb");
+    let path = dir.join("export.json");
+    let count = 1000;
+    let padding = "A".repeat(100 * 1024 * 1024 / count);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    write!(out, r#"{{"query_status": "ok", "data": ["#).unwrap();
+    for i in 0..count {
+        if i > 0 {
+            out.write_all(b", ").unwrap();
+        }
+        write!(
+            out,
+            r#"{{"id": "{i}", "ioc": "host{i}.example.com", "ioc_type": "domain", "#
+        )
+        .unwrap();
+        write!(out, r#""comment": "{padding}", "confidence_level": 75}}"#).unwrap();
+    }
+    out.write_all(b"]}").unwrap();
+    out.into_inner().unwrap().sync_all().unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 100 * 1024 * 1024);
+
+    let output = ioc_emit(&[
+        "--backend",
+        "spl",
+        "--format",
+        "json",
+        path.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["counts"]["emitted"], count);
+    assert_eq!(summary["records"].as_array().unwrap().len(), count);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -7,9 +7,12 @@
 
 use std::fmt;
 
+use ioc_core::Source;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+
+use crate::ReadError;
 
 /// The top-level keys of a JSON object, in document order, each with its value unparsed.
 #[derive(Debug, Default)]
@@ -306,6 +309,46 @@ pub(crate) fn probe(text: &str) -> Option<Probe> {
         return None;
     }
     serde_json::from_str(text).ok()
+}
+
+/// Whether `text` sets out to be a JSON document: it opens an object, or an array whose first
+/// element opens like a JSON value. Free text such as `[TLP:CLEAR] ...` does not.
+pub(crate) fn looks_like_json(text: &str) -> bool {
+    let mut bytes = text.bytes().filter(|b| !b.is_ascii_whitespace());
+    match bytes.next() {
+        Some(b'{') => true,
+        Some(b'[') => matches!(
+            bytes.next(),
+            None | Some(b'{' | b'[' | b'"' | b']' | b'-' | b'0'..=b'9')
+        ),
+        _ => false,
+    }
+}
+
+/// The first syntax error in a document that [`looks_like_json`], if it has one.
+pub(crate) fn syntax_error(name: &str, text: &str) -> Option<ReadError> {
+    serde_json::from_str::<IgnoredAny>(text)
+        .err()
+        .map(|e| invalid(name, &e, "not valid JSON"))
+}
+
+/// A JSON syntax error at its line and column. A document that stops in the middle (the usual
+/// fate of a download or a copy cut short) is said to end early.
+pub(crate) fn invalid(name: &str, error: &serde_json::Error, what: &str) -> ReadError {
+    let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let location = Source::column(name, number(error.line()), number(error.column()));
+    // serde_json ends its message with the position, which the location already gives.
+    let message = error.to_string();
+    let message = match message.find(" at line ") {
+        Some(at) => &message[..at],
+        None => &message,
+    };
+    let message = if error.is_eof() {
+        format!("{what}: the JSON ends early; is the file cut short? ({message})")
+    } else {
+        format!("{what}: {message}")
+    };
+    ReadError::new(location, message)
 }
 
 #[cfg(test)]

@@ -153,7 +153,57 @@ pub fn read_with(
     builder: &mut DetectionBuilder,
 ) -> Result<Format, ReadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let format = match format.or_else(|| detect(text)) {
+    let Some(forced) = format else {
+        return read_detected(name, text, options, builder);
+    };
+    let accepted = builder.accepted_count();
+    let result = read_as(name, text, forced, options, builder);
+    // A wrong --from reads nothing, or fails, and says why in the terms of the format it
+    // expected; say also what the input looks like.
+    let mismatch = match &result {
+        Ok(_) => builder.accepted_count() == accepted,
+        Err(_) => true,
+    };
+    if mismatch {
+        if let Some(seen) = detect(text).filter(|&seen| seen != forced) {
+            let (location, said) = match result {
+                Ok(_) => (
+                    Source::line(name, 1),
+                    format!("nothing in it reads as {forced}"),
+                ),
+                Err(e) => (e.location, e.message),
+            };
+            return Err(ReadError::new(
+                location,
+                format!(
+                    "{said}; read as {forced} because of --from, but the input looks like \
+                     {seen}: name that format or leave out --from"
+                ),
+            ));
+        }
+    }
+    result
+}
+
+/// Reads one input whose format is not given: detected from the content.
+fn read_detected(
+    name: &str,
+    text: &str,
+    options: &ReadOptions,
+    builder: &mut DetectionBuilder,
+) -> Result<Format, ReadError> {
+    let detected = detect(text);
+    // A JSON document cut short or garbled is not free text that happens to hold indicators.
+    if !matches!(
+        detected,
+        Some(Format::ThreatfoxJson | Format::Misp | Format::Stix)
+    ) && json::looks_like_json(text)
+    {
+        if let Some(error) = json::syntax_error(name, text) {
+            return Err(error);
+        }
+    }
+    let format = match detected {
         Some(format) => format,
         None if json::probe(text).is_some() => {
             return Err(ReadError::new(
@@ -170,6 +220,17 @@ pub fn read_with(
             ))
         }
     };
+    read_as(name, text, format, options, builder)
+}
+
+/// Reads one input as `format`.
+fn read_as(
+    name: &str,
+    text: &str,
+    format: Format,
+    options: &ReadOptions,
+    builder: &mut DetectionBuilder,
+) -> Result<Format, ReadError> {
     builder.add_source(base_name(name));
     let mut intake = Intake::new(builder, options);
     match format {
@@ -388,6 +449,53 @@ mod tests {
         assert!(reasons[0].contains("--since"));
         assert!(reasons[1].contains("--min-confidence"));
         assert!(reasons[2].contains("private"));
+    }
+
+    #[test]
+    fn json_cut_short_is_an_error_at_its_line_and_column_not_free_text() {
+        let text = "{\"data\": [\n  {\"ioc\": \"c2.example.net\", \"ioc_type\": \"dom";
+        for format in [None, Some(Format::ThreatfoxJson), Some(Format::Misp)] {
+            let mut b = DetectionBuilder::new();
+            let err = read("cut.json", text, format, &mut b).unwrap_err();
+            assert_eq!(err.location.to_string(), "cut.json:2:44", "{format:?}");
+            assert!(
+                err.message
+                    .starts_with("not valid JSON: the JSON ends early; is the file cut short?"),
+                "{err}"
+            );
+        }
+        let mut b = DetectionBuilder::new();
+        let err = read("bad.json", "[{\"ioc\": 1}\n, x]", None, &mut b).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bad.json:2:3: not valid JSON: expected value"
+        );
+        // Text that merely opens with a bracket is still text.
+        let mut b = DetectionBuilder::new();
+        let tlp = "[TLP:CLEAR] c2[.]example[.]net";
+        assert_eq!(read("n.txt", tlp, None, &mut b), Ok(Format::Text));
+    }
+
+    #[test]
+    fn a_forced_format_that_reads_nothing_names_the_format_the_input_has() {
+        let writeup = "| Type | Value |\n|---|---|\n| domain | a.example |\n";
+        for format in [Format::ThreatfoxJson, Format::ThreatfoxCsv, Format::Csv] {
+            let mut b = DetectionBuilder::new();
+            let err = read("w.md", writeup, Some(format), &mut b).unwrap_err();
+            assert!(
+                err.message.ends_with(&format!(
+                    "read as {format} because of --from, but the input looks like writeup: \
+                     name that format or leave out --from"
+                )),
+                "{err}"
+            );
+        }
+        // The right format, or one that finds indicators, is no mismatch.
+        let mut b = DetectionBuilder::new();
+        assert_eq!(
+            read("w.md", writeup, Some(Format::Text), &mut b),
+            Ok(Format::Text)
+        );
     }
 
     /// Inputs that are wrong in every way a hurried export can be. Each reader must answer

@@ -227,16 +227,16 @@ fn reading(kind: &str) -> Reading {
 pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<(), ReadError> {
     let not_misp = |path: &str| {
         ReadError::new(
-            Source::path(name, path),
+            // The document itself has no path to name: its first line stands for it.
+            if path.is_empty() {
+                Source::line(name, 1)
+            } else {
+                Source::path(name, path)
+            },
             "expected a MISP event: an object with an Event member",
         )
     };
-    let shape = Shape::of(text).map_err(|e| {
-        ReadError::new(
-            Source::line(name, u32::try_from(e.line()).unwrap_or(u32::MAX)),
-            format!("not valid JSON: {e}"),
-        )
-    })?;
+    let shape = Shape::of(text).map_err(|e| json::invalid(name, &e, "not valid JSON"))?;
     let events: Vec<(String, &RawValue)> = match shape {
         Shape::Object(members) => {
             if let Some(event) = members.get("Event") {

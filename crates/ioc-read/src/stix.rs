@@ -75,12 +75,8 @@ struct Skeleton {
 
 /// Reads a STIX 2.1 bundle.
 pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<(), ReadError> {
-    let bundle: Bundle = serde_json::from_str(text).map_err(|e| {
-        ReadError::new(
-            Source::line(name, u32::try_from(e.line()).unwrap_or(u32::MAX)),
-            format!("not a STIX bundle: {e}"),
-        )
-    })?;
+    let bundle: Bundle =
+        serde_json::from_str(text).map_err(|e| json::invalid(name, &e, "not a STIX bundle"))?;
     let mut objects = Vec::new();
     // Records follow the document order, whether an object fitted its struct or not.
     let mut order = Vec::new();

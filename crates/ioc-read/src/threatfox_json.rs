@@ -52,12 +52,7 @@ struct Entry {
 
 /// Reads a ThreatFox JSON document.
 pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<(), ReadError> {
-    let shape = Shape::of(text).map_err(|e| {
-        ReadError::new(
-            Source::line(name, u32::try_from(e.line()).unwrap_or(u32::MAX)),
-            format!("not valid JSON: {e}"),
-        )
-    })?;
+    let shape = Shape::of(text).map_err(|e| json::invalid(name, &e, "not valid JSON"))?;
     let mut reader = Reader {
         name,
         families: Families::default(),

@@ -397,7 +397,11 @@ fn shaped_prefix(column: Column, text: &str) -> Option<usize> {
     match column {
         Column::Type => types::names_longest_first()
             .into_iter()
-            .find(|name| text.len() >= name.len() && text[..name.len()].eq_ignore_ascii_case(name))
+            // `get` and not `[..]`: the row may start with a character wider than one byte.
+            .find(|name| {
+                text.get(..name.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(name))
+            })
             .map(str::len),
         _ => None,
     }
@@ -475,6 +479,18 @@ Scenario: Backups
 Filter/Exclusion: Filter by process.name = rsync and destination.port = 873.
 Filter/Exclusion: process.name = rsync or similar tools
 ";
+
+    /// Found by the `writeup` fuzz target: a run-together row that starts with a character
+    /// wider than one byte was cut inside it when compared with the type names.
+    #[test]
+    fn a_row_starting_with_a_wide_character_is_rejected_not_a_panic() {
+        let text = "Malware Family: Kite\nTypeValueThreat TypeFirst SeenConfidence\n\
+                    \u{2190}url\nmd5_hash900150983cd24fb0d6963f7d28e17f72payload2026-06-2395%\n";
+        let mut b = DetectionBuilder::new();
+        read("r.md", text, &ReadOptions::default(), &mut b).unwrap();
+        let (d, _) = b.finish();
+        assert_eq!(d.indicators.len(), 1);
+    }
 
     #[test]
     fn reads_the_pipe_layout() {

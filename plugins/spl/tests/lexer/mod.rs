@@ -238,7 +238,9 @@ pub fn mentions(literals: &[String], value: &str) -> bool {
         let mut body = l.strip_prefix("(?i)").unwrap_or(l);
         body = body.strip_prefix('^').unwrap_or(body);
         if let Some(stripped) = body.strip_suffix('$') {
-            if !stripped.ends_with('\\') {
+            // `\$` is an escaped dollar, `\\$` an escaped backslash before the anchor.
+            let backslashes = stripped.chars().rev().take_while(|&c| c == '\\').count();
+            if backslashes % 2 == 0 {
                 body = stripped;
             }
         }

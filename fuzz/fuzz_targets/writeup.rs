@@ -1,0 +1,10 @@
+//! The writeup reader, with the format forced as `--from writeup` does.
+
+#![no_main]
+
+use ioc_read::Format;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|bytes: &[u8]| {
+    ioc_emit::fuzz_support::read(Format::Writeup, bytes);
+});
