@@ -32,6 +32,9 @@
 //!   algorithm, such as `field.file_hash.sha256=SHA256`, so that a hash is compared with the
 //!   field for its length.
 //!
+//! - `lookup` (both; default `<detection>-iocs.csv`): in lookup mode, the name the searches
+//!   give the lookup table: the uploaded file's name, or a `transforms.conf` stanza's.
+//!
 //! Roles are CIM field names without the dataset prefix: `dest_ip`, `dest_port`, `src_ip`,
 //! `src_port` (network traffic), `query` (DNS), `url`, `url_domain` (web), `process_hash`,
 //! `process_name` (processes), `file_hash`, `file_name` (file system), and the fields exclusions
@@ -39,25 +42,48 @@
 //! `parent_process_path`, `file_path`, `user`, `src`, `dest`. Their defaults are the CIM names
 //! themselves, which CIM-compliant add-ons extract at search time. An unknown key, or a key of
 //! the other profile, is an error.
+//!
+//! # Size
+//!
+//! Inline (the default mode), a search longer than `--max-query-chars` (10,000 by default, see
+//! [`DEFAULT_MAX_QUERY_CHARS`]) is split into parts by a hash of each value, as the KQL backend
+//! does: each indicator is in exactly one part per dataset, and adding one changes only its own
+//! part. `--mode lookup` writes the indicators into a CSV lookup table instead, read by one
+//! short search per dataset (see `lookup.rs`).
 
 mod eval;
 mod exclusions;
 mod literal;
+mod lookup;
 mod matching;
 mod profile;
 mod query;
 mod savedsearch;
 mod schema;
 
+use ioc_core::partition;
 use ioc_core::{
-    register_backend, Backend, Detection, Emission, EmitError, EmitOptions, IndicatorKind, Output,
+    register_backend, Backend, Detection, Emission, EmitError, EmitOptions, IndicatorKind, Mode,
+    Output, Query,
 };
 
 pub use profile::Profile;
 pub use savedsearch::conf_value;
 
-use crate::profile::Settings;
+use crate::profile::{Naming, Settings};
 use crate::schema::{DATASETS, KINDS};
+
+/// The longest search written inline, in characters, unless `--max-query-chars` says otherwise.
+///
+/// Splunk documents no hard limit on the length of a search, but a long one is slow to parse,
+/// and one with thousands of terms cannot be reviewed before it is scheduled. 10,000 characters
+/// (200 to 300 indicators) keeps a search readable on a screen or two, and is the same limit the
+/// KQL backend keeps for Sentinel, so a feed splits into comparable parts on both SIEMs. Past a
+/// few thousand indicators, `--mode lookup` is the better form.
+pub const DEFAULT_MAX_QUERY_CHARS: usize = 10_000;
+
+/// Room left for the part label that a split adds to the header and the name.
+const LABEL_SLACK: usize = 80;
 
 /// The SPL backend.
 pub struct Spl;
@@ -109,15 +135,39 @@ impl Backend for Spl {
             })?;
 
         let mut emission = Emission::default();
-        let mut covered = vec![false; detection.indicators.len()];
+        let all: Vec<usize> = (0..detection.indicators.len()).collect();
+        // In lookup mode the table carries every kind it can; the rest are searched inline.
+        let (looked_up, inline): (Vec<usize>, Vec<usize>) = match options.mode {
+            Mode::Inline => (Vec::new(), all),
+            Mode::Lookup => all
+                .into_iter()
+                .partition(|&i| lookup::KINDS.contains(&detection.indicators[i].kind())),
+        };
+        let table = lookup::table_name(detection, settings.lookup.as_deref());
+        if options.mode == Mode::Lookup {
+            emission.artifacts.push(lookup::table(detection, &table)?);
+            emission.notes.push(format!(
+                "lookup mode: upload {table} as a lookup table file (or name your own with \
+                 --set lookup=NAME); the searches read it with the lookup command"
+            ));
+            if !inline.is_empty() {
+                emission.notes.push(
+                    "lookup mode: CIDR ranges are searched inline, since a lookup matches ranges \
+                     only with a CIDR match type set in transforms.conf"
+                        .to_string(),
+                );
+            }
+        }
         let mut searches = Vec::new();
         for dataset in DATASETS {
-            if let Some(query) = query::build(detection, options, profile, &settings, dataset) {
-                for &i in &query.indicators {
-                    covered[i] = true;
-                }
-                searches.push((query, dataset.title));
+            let naming = Naming::new(profile, dataset, &settings);
+            if !looked_up.is_empty() {
+                let search = lookup::search(detection, options, &naming, &table, &looked_up);
+                searches.extend(search.into_iter().map(|q| (q, dataset.title)));
             }
+            let queries =
+                dataset_queries(detection, options, &naming, &inline, &mut emission.notes);
+            searches.extend(queries.into_iter().map(|q| (q, dataset.title)));
         }
         if options.output == Output::Rules && !searches.is_empty() {
             let file = savedsearch::file(detection, options, &searches).map_err(|message| {
@@ -129,6 +179,12 @@ impl Backend for Spl {
             emission.rules.push(file);
         }
         emission.queries = searches.into_iter().map(|(query, _)| query).collect();
+        let mut covered = vec![false; detection.indicators.len()];
+        for query in &emission.queries {
+            for &i in &query.indicators {
+                covered[i] = true;
+            }
+        }
         for (i, indicator) in detection.indicators.iter().enumerate() {
             if !covered[i] {
                 emission.skipped.push((
@@ -146,4 +202,54 @@ impl Backend for Spl {
         }
         Ok(emission)
     }
+}
+
+/// The inline searches of one dataset for the indicators at `items`: one, or several parts when
+/// one would be longer than the limit.
+fn dataset_queries(
+    detection: &Detection,
+    options: &EmitOptions,
+    naming: &Naming,
+    items: &[usize],
+    notes: &mut Vec<String>,
+) -> Vec<Query> {
+    let hunted = |i: usize| {
+        let kind = detection.indicators[i].kind();
+        naming
+            .dataset
+            .hunts
+            .iter()
+            .any(|h| h.kinds().contains(&kind))
+    };
+    let candidates: Vec<usize> = items.iter().copied().filter(|&i| hunted(i)).collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let limit = options.max_query_chars.unwrap_or(DEFAULT_MAX_QUERY_CHARS);
+    let fits = |subset: &[usize]| {
+        query::build(detection, options, naming, subset, "")
+            .is_none_or(|q| q.text.chars().count() + LABEL_SLACK <= limit)
+    };
+    let parts = partition::split(
+        &candidates,
+        |&i| detection.indicators[i].value.to_string(),
+        fits,
+    );
+    let mut queries = Vec::with_capacity(parts.len());
+    for part in parts {
+        let mut items = part.items;
+        items.sort_unstable();
+        if let Some(query) = query::build(detection, options, naming, &items, &part.label) {
+            let chars = query.text.chars().count();
+            if chars > limit {
+                notes.push(format!(
+                    "search {} has {chars} characters, over the limit of {limit}: one of its \
+                     indicators is too long to fit on its own",
+                    query.name
+                ));
+            }
+            queries.push(query);
+        }
+    }
+    queries
 }

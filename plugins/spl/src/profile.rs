@@ -52,6 +52,8 @@ impl Profile {
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub summaries_only: bool,
+    /// The lookup table's name in lookup mode, when the user names it.
+    pub lookup: Option<String>,
     /// By dataset key; `""` holds the default for every dataset.
     indexes: BTreeMap<String, Vec<String>>,
     sourcetypes: BTreeMap<String, Vec<String>>,
@@ -66,6 +68,11 @@ impl Settings {
                 Some((name, rest)) => (name, Some(rest)),
                 None => (key.as_str(), None),
             };
+            if key == "lookup" {
+                check_table_name(key, value)?;
+                settings.lookup = Some(value.clone());
+                continue;
+            }
             let wanted = match name {
                 "summariesonly" if rest.is_none() => Profile::Cim,
                 "index" | "sourcetype" | "field" => Profile::Raw,
@@ -130,8 +137,10 @@ impl Settings {
 
 fn unknown(profile: Profile, key: &str) -> String {
     let takes = match profile {
-        Profile::Cim => "summariesonly",
-        Profile::Raw => "index, sourcetype, index.<dataset>, sourcetype.<dataset>, field.<role>",
+        Profile::Cim => "summariesonly, lookup",
+        Profile::Raw => {
+            "index, sourcetype, index.<dataset>, sourcetype.<dataset>, field.<role>, lookup"
+        }
     };
     format!(
         "unknown setting {key:?}; profile {} takes {takes}",
@@ -206,11 +215,30 @@ fn check_field_name(key: &str, name: &str) -> Result<(), String> {
     ))
 }
 
+/// A lookup table name goes into the `lookup` command as a bare word, so it is kept to
+/// characters that cannot end it or start anything else.
+fn check_table_name(key: &str, name: &str) -> Result<(), String> {
+    let ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        return Ok(());
+    }
+    Err(format!(
+        "setting {key}={name:?}: a lookup name is ASCII letters, digits, '_', '.' and '-', \
+         starting with a letter or digit"
+    ))
+}
+
 /// Turns roles into the field names one query uses.
 pub struct Naming<'a> {
     pub profile: Profile,
     pub dataset: &'a Dataset,
-    settings: &'a Settings,
+    pub settings: &'a Settings,
 }
 
 impl<'a> Naming<'a> {

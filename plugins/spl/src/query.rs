@@ -40,43 +40,35 @@ use crate::schema::Dataset;
 const FILL: &str = "-";
 
 /// What one exclusion becomes in one query.
-enum Plan {
+pub enum Plan {
     Prose,
     Omitted(String),
     Condition(Condition),
 }
 
-/// The search of `dataset`, or `None` if none of the indicators can be hunted there.
+/// The search of `dataset` for the indicators at `items` (indices into the detection, sorted),
+/// or `None` if none of them can be hunted there. `part` is the hash-bucket label of a split
+/// search, empty when the dataset has one search.
 pub fn build(
     detection: &Detection,
     options: &EmitOptions,
-    profile: Profile,
-    settings: &Settings,
-    dataset: &Dataset,
+    naming: &Naming,
+    items: &[usize],
+    part: &str,
 ) -> Option<Query> {
-    let naming = Naming::new(profile, dataset, settings);
-    let (indices, clauses) = clauses(detection, &naming);
+    let (profile, settings, dataset) = (naming.profile, naming.settings, naming.dataset);
+    let (indices, clauses) = clauses(detection, naming, items);
     if clauses.is_empty() {
         return None;
     }
-    let plans: Vec<Plan> = detection
-        .exclusions
-        .iter()
-        .map(|e| match e.expr() {
-            None => Plan::Prose,
-            Some(expr) => match exclusions::compile(expr, &naming) {
-                Ok(condition) => Plan::Condition(condition),
-                Err(reason) => Plan::Omitted(reason),
-            },
-        })
-        .collect();
+    let plans = plans(detection, naming);
 
     let mut text = String::new();
-    header(&mut text, detection, &naming, &indices);
+    header(&mut text, detection, naming, &indices, part);
     let terms: Vec<&str> = clauses.iter().map(|c| c.term.as_str()).collect();
     match profile {
         Profile::Cim => {
-            let by = group_by(&naming, &clauses, &plans);
+            let by = group_by(naming, clauses.iter().flat_map(|c| c.fields.iter()), &plans);
             tstats(&mut text, options, settings, dataset, &terms, &by);
         }
         Profile::Raw => search(&mut text, options, settings, dataset, &terms),
@@ -86,10 +78,11 @@ pub fn build(
         let _ = writeln!(text, "| where (\n    {}\n)", checks.join("\n    OR "));
     }
     let uses = exclusion_lines(&mut text, detection, options, &plans);
-    tail(&mut text, &naming, &clauses);
+    let matched = clauses.iter().flat_map(|c| c.fields.iter().cloned());
+    tail(&mut text, naming, matched);
 
     Some(Query {
-        name: format!("{}-{}", slug(detection.label()), dataset.key),
+        name: name(detection, dataset, part),
         target: naming.target(),
         text,
         indicators: indices,
@@ -97,16 +90,44 @@ pub fn build(
     })
 }
 
-/// The fields `tstats` groups by: those shown, then those the clauses and exclusions read, which
-/// a `where` after `tstats` can only see if they are grouped by.
-fn group_by(naming: &Naming, clauses: &[Clause], plans: &[Plan]) -> Vec<String> {
+/// The name of the search of `dataset`; a part of a split search carries its label.
+pub fn name(detection: &Detection, dataset: &Dataset, part: &str) -> String {
+    let mut name = format!("{}-{}", slug(detection.label()), dataset.key);
+    if !part.is_empty() {
+        name.push_str("-part-");
+        name.push_str(part);
+    }
+    name
+}
+
+/// What each exclusion becomes on the dataset `naming` names.
+pub fn plans(detection: &Detection, naming: &Naming) -> Vec<Plan> {
+    detection
+        .exclusions
+        .iter()
+        .map(|e| match e.expr() {
+            None => Plan::Prose,
+            Some(expr) => match exclusions::compile(expr, naming) {
+                Ok(condition) => Plan::Condition(condition),
+                Err(reason) => Plan::Omitted(reason),
+            },
+        })
+        .collect()
+}
+
+/// The fields `tstats` groups by: those shown, then those the matching and the exclusions read,
+/// which a `where` after `tstats` can only see if they are grouped by.
+pub fn group_by<'f>(
+    naming: &Naming,
+    used: impl Iterator<Item = &'f String>,
+    plans: &'f [Plan],
+) -> Vec<String> {
     let mut by: Vec<String> = naming
         .dataset
         .project
         .iter()
         .map(|r| naming.field(r))
         .collect();
-    let used = clauses.iter().flat_map(|c| c.fields.iter());
     let excluded = plans.iter().flat_map(|p| match p {
         Plan::Condition(c) => c.fields.as_slice(),
         _ => &[],
@@ -121,7 +142,7 @@ fn group_by(naming: &Naming, clauses: &[Clause], plans: &[Plan]) -> Vec<String> 
 
 /// The commands after the filters: newest first, times readable (cim), or the raw events as a
 /// table of the fields that matter.
-fn tail(text: &mut String, naming: &Naming, clauses: &[Clause]) {
+pub fn tail(text: &mut String, naming: &Naming, matched: impl Iterator<Item = String>) {
     match naming.profile {
         Profile::Cim => {
             let _ = write!(
@@ -135,7 +156,6 @@ fn tail(text: &mut String, naming: &Naming, clauses: &[Clause]) {
                 .map(|s| s.to_string())
                 .collect();
             let projected = naming.dataset.project.iter().map(|r| naming.field(r));
-            let matched = clauses.iter().flat_map(|c| c.fields.iter().cloned());
             for field in projected.chain(matched) {
                 if !shown.contains(&field) {
                     shown.push(field);
@@ -146,16 +166,16 @@ fn tail(text: &mut String, naming: &Naming, clauses: &[Clause]) {
     }
 }
 
-/// The clauses of every hunt of the dataset, and the indicators they cover.
-fn clauses(detection: &Detection, naming: &Naming) -> (Vec<usize>, Vec<Clause>) {
+/// The clauses of every hunt of the dataset for the indicators at `items`, and the indicators
+/// they cover.
+fn clauses(detection: &Detection, naming: &Naming, items: &[usize]) -> (Vec<usize>, Vec<Clause>) {
     let mut indices = Vec::new();
     let mut clauses = Vec::new();
     for hunt in naming.dataset.hunts {
         let kinds = hunt.kinds();
-        let chosen: Vec<(usize, &Indicator)> = detection
-            .indicators
+        let chosen: Vec<(usize, &Indicator)> = items
             .iter()
-            .enumerate()
+            .map(|&i| (i, &detection.indicators[i]))
             .filter(|(_, ind)| kinds.contains(&ind.kind()))
             .collect();
         if chosen.is_empty() {
@@ -174,18 +194,28 @@ fn clauses(detection: &Detection, naming: &Naming) -> (Vec<usize>, Vec<Clause>) 
     (indices, clauses)
 }
 
-fn header(text: &mut String, detection: &Detection, naming: &Naming, indices: &[usize]) {
+/// The two comment lines that open every search: what it hunts where, and what it covers.
+pub fn header(
+    text: &mut String,
+    detection: &Detection,
+    naming: &Naming,
+    indices: &[usize],
+    part: &str,
+) {
     let mut counts: BTreeMap<IndicatorKind, usize> = BTreeMap::new();
     for &i in indices {
         *counts.entry(detection.indicators[i].kind()).or_default() += 1;
     }
     let by_kind: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    let title = format!(
+    let mut title = format!(
         "{}: {} hunt in {}",
         detection.title,
         naming.profile.display(),
         naming.target()
     );
+    if !part.is_empty() {
+        title.push_str(&format!(", part {part} (hash bucket)"));
+    }
     let source = format!(
         "Source: {} | Family: {} | Indicators: {} ({})",
         detection.sources.join(", "),
@@ -197,7 +227,8 @@ fn header(text: &mut String, detection: &Detection, naming: &Naming, indices: &[
     let _ = writeln!(text, "{}", literal::comment(&source));
 }
 
-fn tstats(
+/// The `tstats` command; with no `terms` it reads every event of the lookback.
+pub fn tstats(
     text: &mut String,
     options: &EmitOptions,
     settings: &Settings,
@@ -212,16 +243,21 @@ fn tstats(
         settings.summaries_only
     );
     let _ = writeln!(text, "    FROM datamodel={}", dataset.path());
-    let _ = writeln!(
-        text,
-        "    WHERE earliest=-{} (\n        {}\n    )",
-        options.lookback,
-        terms.join("\n        OR ")
-    );
+    if terms.is_empty() {
+        let _ = writeln!(text, "    WHERE earliest=-{}", options.lookback);
+    } else {
+        let _ = writeln!(
+            text,
+            "    WHERE earliest=-{} (\n        {}\n    )",
+            options.lookback,
+            terms.join("\n        OR ")
+        );
+    }
     let _ = writeln!(text, "    BY {}", by.join(" "));
 }
 
-fn search(
+/// The `search` command; with no `terms` it reads every event of the lookback.
+pub fn search(
     text: &mut String,
     options: &EmitOptions,
     settings: &Settings,
@@ -233,13 +269,22 @@ fn search(
     if !sourcetypes.is_empty() {
         scope.push(any_of("sourcetype", &sourcetypes));
     }
-    let _ = writeln!(
-        text,
-        "search {} earliest=-{} (\n    {}\n)",
-        scope.join(" "),
-        options.lookback,
-        terms.join("\n    OR ")
-    );
+    if terms.is_empty() {
+        let _ = writeln!(
+            text,
+            "search {} earliest=-{}",
+            scope.join(" "),
+            options.lookback
+        );
+    } else {
+        let _ = writeln!(
+            text,
+            "search {} earliest=-{} (\n    {}\n)",
+            scope.join(" "),
+            options.lookback,
+            terms.join("\n    OR ")
+        );
+    }
 }
 
 /// `name="a"`, or `(name="a" OR name="b")`; the settings were checked to be quotable.
@@ -256,7 +301,7 @@ fn any_of(name: &str, patterns: &[String]) -> String {
 }
 
 /// Writes the exclusion lines and returns what was done with each exclusion.
-fn exclusion_lines(
+pub fn exclusion_lines(
     text: &mut String,
     detection: &Detection,
     options: &EmitOptions,

@@ -142,10 +142,19 @@ pub fn file(
          # the period it covers and triggers on any result; add the actions your team uses.\n",
     );
     for (query, dataset_title) in queries {
+        // Split parts and lookup searches share a dataset; the query name keeps them apart,
+        // since Splunk merges stanzas of one name.
+        let shared = queries.iter().filter(|(_, t)| t == dataset_title).count() > 1;
+        let suffix = if shared {
+            format!(" ({})", query.name)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "\n[{} - {dataset_title}]",
-            stanza_name(&detection.title)
+            "\n[{} - {dataset_title}{}]",
+            stanza_name(&detection.title),
+            stanza_name(&suffix)
         );
         let mut about = format!(
             "Matches {} reported indicators of {} in Splunk {dataset_title} data ({}).",

@@ -110,14 +110,16 @@ pub struct Places {
 
 impl Places {
     /// `text` in every place, as far as each place accepts it: a URL path holds no white space
-    /// or control character, and a file name no separator or control character.
+    /// or control character, and a file name no separator or control character. A URL path
+    /// also drops `#`: a fragment makes every backend add the fragment-less form of the URL,
+    /// a second match whose shape depends on what follows the `#`, not on escaping.
     pub fn of(text: &str) -> Places {
         Places {
             comment: text.to_string(),
             value: text.to_string(),
             path: text
                 .chars()
-                .filter(|c| !c.is_whitespace() && !c.is_control())
+                .filter(|c| !c.is_whitespace() && !c.is_control() && *c != '#')
                 .collect(),
             file: file_name(text),
         }

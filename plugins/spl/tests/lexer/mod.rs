@@ -183,6 +183,77 @@ pub fn check(text: &str) -> Result<Vec<Token>, String> {
     Ok(tokens)
 }
 
+/// Checks a lookup-mode search: every `lookup` reads `table` by `ioc_key` from a field an earlier
+/// `eval` computed and outputs a field that the closing `where` tests with `isnotnull`, and no
+/// subsearch or `inputlookup` (which truncate) appears. Returns the fields the lookups read.
+pub fn check_lookup(text: &str, table: &str) -> Result<Vec<String>, String> {
+    let tokens = check(text)?;
+    let mut computed: Vec<String> = Vec::new();
+    let mut keys = Vec::new();
+    let mut hits = Vec::new();
+    let mut tested = Vec::new();
+    for (n, token) in tokens.iter().enumerate() {
+        let command = n > 0 && tokens[n - 1] == Token::Pipe;
+        let word = |i: usize| match tokens.get(i) {
+            Some(Token::Word(w)) => Some(w.as_str()),
+            _ => None,
+        };
+        match token {
+            Token::Word(w) if w == "inputlookup" || w.starts_with('[') => {
+                return Err(format!("{w} at token {n}: lookup mode must not truncate"));
+            }
+            Token::Word(w) if command && w == "eval" => {
+                let Some(name) = word(n + 1) else {
+                    return Err(format!("eval without a field at token {n}"));
+                };
+                if tokens.get(n + 2) != Some(&Token::Op("=".into())) {
+                    return Err(format!("eval {name} without '=' at token {n}"));
+                }
+                computed.push(name.to_string());
+            }
+            Token::Word(w) if command && w == "lookup" => {
+                let shape = (word(n + 1), word(n + 2), word(n + 3), word(n + 4));
+                let (Some(t), Some("ioc_key"), Some("AS"), Some(key)) = shape else {
+                    return Err(format!(
+                        "lookup at token {n} is not `lookup TABLE ioc_key AS F`"
+                    ));
+                };
+                if t != table {
+                    return Err(format!("lookup of {t}, not {table}"));
+                }
+                if !computed.iter().any(|c| c == key) {
+                    return Err(format!(
+                        "lookup key {key} is not computed before it is read"
+                    ));
+                }
+                let out = (word(n + 5), word(n + 6), word(n + 7), word(n + 8));
+                let (Some("OUTPUT"), Some("indicator"), Some("AS"), Some(hit)) = out else {
+                    return Err(format!(
+                        "lookup at token {n} does not OUTPUT indicator AS F"
+                    ));
+                };
+                keys.push(key.to_string());
+                hits.push(hit.to_string());
+            }
+            Token::Word(w) if w == "isnotnull" => {
+                if let (Some(Token::Open), Some(hit)) = (tokens.get(n + 1), word(n + 2)) {
+                    tested.push(hit.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    if keys.is_empty() {
+        return Err("no lookup".to_string());
+    }
+    for hit in &hits {
+        if !tested.contains(hit) {
+            return Err(format!("the lookup output {hit} is never tested"));
+        }
+    }
+    Ok(keys)
+}
+
 /// The pipes between commands.
 pub fn pipes(tokens: &[Token]) -> usize {
     tokens.iter().filter(|t| **t == Token::Pipe).count()
