@@ -7,8 +7,8 @@
 //! panics as it does in a debug build.
 //!
 //! Each target reads its seeds from `fuzz/corpus/<target>` and keeps what it finds in
-//! `fuzz/corpus-work/<target>` (not committed). `--minimize` then merges the short inputs of the
-//! working corpus into the seeds, keeping only those that reach new code. A crash is written to
+//! `fuzz/corpus-work/<target>` (not committed). `--minimize` then keeps a small set of what the
+//! runs found beside the seeds (see [`minimize`]). A crash is written to
 //! `fuzz/artifacts/<target>/`; commit it, and `tests/fuzz_corpus.rs` replays it in every test
 //! run.
 
@@ -99,8 +99,10 @@ pub fn run(options: &Options) -> Result<()> {
                     started.elapsed().as_secs()
                 )
             })?;
+            // libFuzzer's "Done N runs in S second(s)" above is the fuzzing time; this one also
+            // counts the build.
             eprintln!(
-                "xtask: fuzz target {target} ran {} s with no crash",
+                "xtask: fuzz target {target}: no crash ({} s with the build)",
                 started.elapsed().as_secs()
             );
         }
@@ -111,40 +113,159 @@ pub fn run(options: &Options) -> Result<()> {
     Ok(())
 }
 
-/// The largest found input `--minimize` keeps. Short inputs reach most of the code the long
-/// ones do, and the corpus is committed: it should stay at a few hundred KB in all.
-const KEPT_BYTES: u64 = 256;
+/// The largest found input `--minimize` considers.
+const KEPT_BYTES: u64 = 512;
 
-/// Merges the working corpus into the committed seeds, keeping only short inputs that reach code
-/// the seeds do not. Coverage is counted by edges alone (`-use_counters=0`): counting how often
-/// each edge runs would keep thousands of inputs.
+/// The bytes of found inputs one target keeps beside its seeds: the corpus is committed and
+/// replayed by every test run, so it should stay at a few hundred KB in all.
+const FOUND_BUDGET: u64 = 24 * 1024;
+
+/// An input reaching fewer new edges than this is not worth a file: the long tail of inputs
+/// that add a few edges each would make the corpus ten times larger.
+const MIN_NEW_EDGES: usize = 8;
+
+/// Replaces the found inputs in `fuzz/corpus/<target>` (those named by their SHA-1, as libFuzzer
+/// names them; the seeds keep their fixture names) with a small set chosen from them and the
+/// short inputs of the working corpus: greedily, the input that reaches the most code edges not
+/// yet reached (by the seeds or an input already chosen), until none adds [`MIN_NEW_EDGES`] or
+/// the budget is spent. libFuzzer's own merge keeps any input that adds an edge: about a
+/// thousand per target here.
 fn minimize(dir: &Path, target: &str) -> Result<()> {
-    let work = dir.join("corpus-work").join(target);
-    if !work.is_dir() {
-        return Ok(());
+    let corpus = dir.join("corpus").join(target);
+    let scratch = dir.join("corpus-work").join(format!("{target}.minimize"));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let (short, out) = (scratch.join("short"), scratch.join("out"));
+    for folder in [&short, &out] {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("{}: cannot create", folder.display()))?;
     }
-    let short = dir.join("corpus-work").join(format!("{target}.short"));
-    let _ = std::fs::remove_dir_all(&short);
-    std::fs::create_dir_all(&short)
-        .with_context(|| format!("{}: cannot create", short.display()))?;
-    for entry in std::fs::read_dir(&work).with_context(|| format!("{}", work.display()))? {
-        let path = entry?.path();
-        if path
-            .metadata()
-            .is_ok_and(|m| m.is_file() && m.len() <= KEPT_BYTES)
-        {
+    for path in files(&dir.join("corpus-work").join(target))? {
+        if path.metadata()?.len() <= KEPT_BYTES {
             std::fs::copy(&path, short.join(path.file_name().expect("a file name")))?;
         }
     }
-    let merged = status(
+
+    // A merge run measures the coverage of every input and writes it to the control file.
+    let control = scratch.join("control");
+    status(
         cargo_fuzz(dir)
             .args(["run", "-s", "none", "-a", target])
-            .arg(Path::new("corpus").join(target))
+            .arg(&out)
+            .arg(&corpus)
             .arg(&short)
-            .args(["--", "-merge=1", "-use_counters=0"]),
+            .arg("--")
+            .args(["-merge=1", "-use_counters=0"])
+            .arg(format!("-merge_control_file={}", control.display())),
+    )?;
+    let text = std::fs::read_to_string(&control)
+        .with_context(|| format!("{}: cannot read", control.display()))?;
+    let chosen = choose(&text)?;
+
+    let kept = scratch.join("kept");
+    std::fs::create_dir_all(&kept)?;
+    for path in &chosen {
+        std::fs::copy(path, kept.join(path.file_name().expect("a file name")))?;
+    }
+    for path in files(&corpus)? {
+        if is_found(&path) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    for path in files(&kept)? {
+        std::fs::copy(&path, corpus.join(path.file_name().expect("a file name")))?;
+    }
+    std::fs::remove_dir_all(&scratch)?;
+    let bytes: u64 = chosen
+        .iter()
+        .filter_map(|p| p.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    eprintln!(
+        "xtask: fuzz corpus {target}: kept {} found inputs ({bytes} bytes) beside the seeds",
+        chosen.len()
     );
-    let _ = std::fs::remove_dir_all(&short);
-    merged
+    Ok(())
+}
+
+/// Reads a libFuzzer merge control file (the input count, the count already in the output, the
+/// input paths, then `COV <index> <edges...>` per input) and chooses the found inputs to keep.
+fn choose(control: &str) -> Result<Vec<std::path::PathBuf>> {
+    let mut lines = control.lines();
+    let count: usize = lines
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .context("the merge control file has no input count")?;
+    lines.next();
+    let paths: Vec<std::path::PathBuf> = lines.by_ref().take(count).map(Into::into).collect();
+    let mut edges: Vec<Vec<u32>> = vec![Vec::new(); paths.len()];
+    for line in lines {
+        let mut words = line.split_whitespace();
+        if words.next() != Some("COV") {
+            continue;
+        }
+        let index: usize = words
+            .next()
+            .and_then(|w| w.parse().ok())
+            .context("a COV line without an index")?;
+        if let Some(list) = edges.get_mut(index) {
+            list.extend(words.filter_map(|w| w.parse::<u32>().ok()));
+        }
+    }
+
+    let mut reached = std::collections::HashSet::new();
+    let mut candidates = Vec::new();
+    for (path, list) in paths.iter().zip(edges) {
+        if is_found(path) {
+            let size = path.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+            candidates.push((path.clone(), size, list));
+        } else {
+            reached.extend(list);
+        }
+    }
+    let mut chosen = Vec::new();
+    let mut spent = 0;
+    loop {
+        let best = candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, size, _))| spent + size <= FOUND_BUDGET)
+            .map(|(i, (_, size, list))| {
+                let new = list.iter().filter(|e| !reached.contains(*e)).count();
+                (new, std::cmp::Reverse(*size), i)
+            })
+            .max();
+        let Some((_, _, i)) = best.filter(|(new, _, _)| *new >= MIN_NEW_EDGES) else {
+            break;
+        };
+        let (path, size, list) = candidates.swap_remove(i);
+        reached.extend(list);
+        spent += size;
+        chosen.push(path);
+    }
+    Ok(chosen)
+}
+
+/// Whether libFuzzer found this input: it names what it finds by the SHA-1 of the content.
+fn is_found(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.len() == 40 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The files directly in `dir`, sorted; none if it does not exist.
+fn files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 fn cargo_fuzz(dir: &Path) -> Command {
