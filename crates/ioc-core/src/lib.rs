@@ -6,6 +6,7 @@
 
 pub mod attack;
 pub mod backend;
+pub mod condition;
 pub mod detection;
 pub mod exclusion;
 pub mod field;
@@ -21,6 +22,7 @@ pub use backend::{
     EmitOptions, ExclusionMode, ExclusionState, ExclusionUse, Lookback, Mode, Output, Query,
     TimeUnit,
 };
+pub use condition::ConditionSyntax;
 pub use detection::{Detection, DetectionBuilder, Record, RecordState};
 pub use exclusion::{parse_clause, Exclusion, ExclusionKind, Expr, Op, Polarity};
 pub use field::{Field, FieldType};

@@ -9,6 +9,7 @@
 
 use std::net::IpAddr;
 
+use ioc_core::condition::{self, ConditionSyntax};
 use ioc_core::{Expr, Field, Op};
 
 use crate::literal;
@@ -18,40 +19,28 @@ use crate::schema::{Column, Target};
 
 /// Compiles `expr` for `target`, or says why it cannot be expressed there.
 pub fn compile(expr: &Expr, target: &Target) -> Result<String, String> {
-    match expr {
-        Expr::And(items) => join(items, target, " AND "),
-        Expr::Or(items) => join(items, target, " OR "),
-        Expr::Not(inner) => Ok(format!("NOT ({})", compile(inner, target)?)),
-        Expr::Cmp { field, op, values } => comparison(*field, *op, values, target),
+    condition::write(expr, &mut Esql { target })
+}
+
+struct Esql<'a> {
+    target: &'a Target,
+}
+
+impl ConditionSyntax for Esql<'_> {
+    const AND: &'static str = " AND ";
+    const OR: &'static str = " OR ";
+
+    fn not(&self, condition: &str) -> String {
+        format!("NOT ({condition})")
     }
-}
 
-fn join(items: &[Expr], target: &Target, sep: &str) -> Result<String, String> {
-    let parts: Vec<String> = items
-        .iter()
-        .map(|item| {
-            let text = compile(item, target)?;
-            Ok(if matches!(item, Expr::And(_) | Expr::Or(_)) {
-                format!("({text})")
-            } else {
-                text
-            })
-        })
-        .collect::<Result<_, String>>()?;
-    Ok(parts.join(sep))
-}
-
-fn comparison(field: Field, op: Op, values: &[String], target: &Target) -> Result<String, String> {
-    let column = target
-        .column_for(field)
-        .ok_or_else(|| format!("{} have no field for {field}", target.title))?;
-    let (positive, negated) = op.positive();
-    let test = column_test(column, field, positive, values)?;
-    Ok(if negated {
-        format!("NOT ({test})")
-    } else {
-        test
-    })
+    fn test(&mut self, field: Field, op: Op, values: &[String]) -> Result<String, String> {
+        let column = self
+            .target
+            .column_for(field)
+            .ok_or_else(|| format!("{} have no field for {field}", self.target.title))?;
+        column_test(column, field, op, values)
+    }
 }
 
 fn column_test(column: Column, field: Field, op: Op, values: &[String]) -> Result<String, String> {

@@ -5,6 +5,7 @@
 //! columns matches when any column does; `!=` and `not in` are written as `not(...)` of the
 //! positive test, so "none of the columns" stays correct.
 
+use ioc_core::condition::{self, ConditionSyntax};
 use ioc_core::{Expr, Field, Op};
 
 use crate::literal;
@@ -12,48 +13,36 @@ use crate::schema::{Column, Table};
 
 /// Compiles `expr` for `table`, or says why it cannot be expressed there.
 pub fn compile(expr: &Expr, table: &Table) -> Result<String, String> {
-    match expr {
-        Expr::And(items) => join(items, table, " and "),
-        Expr::Or(items) => join(items, table, " or "),
-        Expr::Not(inner) => Ok(format!("not({})", compile(inner, table)?)),
-        Expr::Cmp { field, op, values } => comparison(*field, *op, values, table),
+    condition::write(expr, &mut Kql { table })
+}
+
+struct Kql<'a> {
+    table: &'a Table,
+}
+
+impl ConditionSyntax for Kql<'_> {
+    const AND: &'static str = " and ";
+    const OR: &'static str = " or ";
+
+    fn not(&self, condition: &str) -> String {
+        format!("not({condition})")
     }
-}
 
-fn join(items: &[Expr], table: &Table, sep: &str) -> Result<String, String> {
-    let parts: Vec<String> = items
-        .iter()
-        .map(|item| {
-            let text = compile(item, table)?;
-            Ok(if matches!(item, Expr::And(_) | Expr::Or(_)) {
-                format!("({text})")
-            } else {
-                text
-            })
+    fn test(&mut self, field: Field, op: Op, values: &[String]) -> Result<String, String> {
+        let table = self.table;
+        let columns = table
+            .columns_for(field)
+            .ok_or_else(|| format!("{} has no column for {field}", table.name))?;
+        let tests: Vec<String> = columns
+            .iter()
+            .map(|column| column_test(*column, field, op, values))
+            .collect::<Result<_, String>>()?;
+        Ok(if tests.len() == 1 {
+            tests[0].clone()
+        } else {
+            format!("({})", tests.join(" or "))
         })
-        .collect::<Result<_, String>>()?;
-    Ok(parts.join(sep))
-}
-
-fn comparison(field: Field, op: Op, values: &[String], table: &Table) -> Result<String, String> {
-    let columns = table
-        .columns_for(field)
-        .ok_or_else(|| format!("{} has no column for {field}", table.name))?;
-    let (positive, negated) = op.positive();
-    let tests: Vec<String> = columns
-        .iter()
-        .map(|column| column_test(*column, field, positive, values))
-        .collect::<Result<_, String>>()?;
-    let joined = if tests.len() == 1 {
-        tests[0].clone()
-    } else {
-        format!("({})", tests.join(" or "))
-    };
-    Ok(if negated {
-        format!("not({joined})")
-    } else {
-        joined
-    })
+    }
 }
 
 fn column_test(column: Column, field: Field, op: Op, values: &[String]) -> Result<String, String> {

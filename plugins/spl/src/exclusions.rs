@@ -8,6 +8,7 @@
 //! `not in` are written as `NOT (...)` of the positive test, so "none of the fields" stays
 //! correct. Every AND and OR group and every NOT gets its own parentheses.
 
+use ioc_core::condition::{self, ConditionSyntax};
 use ioc_core::{Expr, Field, Op};
 
 use crate::eval;
@@ -27,70 +28,47 @@ pub struct Condition {
 /// A top-level AND or OR group is returned without its parentheses: the caller writes the
 /// condition inside `NOT (...)`.
 pub fn compile(expr: &Expr, naming: &Naming) -> Result<Condition, String> {
-    let mut fields = Vec::new();
-    let text = match expr {
-        Expr::And(items) => parts(items, naming, &mut fields)?.join(" AND "),
-        Expr::Or(items) => parts(items, naming, &mut fields)?.join(" OR "),
-        _ => compile_into(expr, naming, &mut fields)?,
+    let mut spl = Spl {
+        naming,
+        fields: Vec::new(),
     };
-    Ok(Condition { text, fields })
-}
-
-fn compile_into(expr: &Expr, naming: &Naming, fields: &mut Vec<String>) -> Result<String, String> {
-    match expr {
-        Expr::And(items) => join(items, naming, fields, " AND "),
-        Expr::Or(items) => join(items, naming, fields, " OR "),
-        Expr::Not(inner) => Ok(format!("NOT ({})", compile_into(inner, naming, fields)?)),
-        Expr::Cmp { field, op, values } => comparison(*field, *op, values, naming, fields),
-    }
-}
-
-fn join(
-    items: &[Expr],
-    naming: &Naming,
-    fields: &mut Vec<String>,
-    separator: &str,
-) -> Result<String, String> {
-    Ok(format!(
-        "({})",
-        parts(items, naming, fields)?.join(separator)
-    ))
-}
-
-fn parts(items: &[Expr], naming: &Naming, fields: &mut Vec<String>) -> Result<Vec<String>, String> {
-    items
-        .iter()
-        .map(|item| compile_into(item, naming, fields))
-        .collect()
-}
-
-fn comparison(
-    field: Field,
-    op: Op,
-    values: &[String],
-    naming: &Naming,
-    fields: &mut Vec<String>,
-) -> Result<String, String> {
-    let dataset = naming.dataset;
-    let columns = dataset
-        .fields
-        .columns(field)
-        .ok_or_else(|| format!("{} has no field for {field}", dataset.path()))?;
-    let (positive, negated) = op.positive();
-    let mut tests = Vec::new();
-    for column in columns {
-        let name = naming.field(column.role());
-        tests.push(column_test(*column, &name, field, positive, values)?);
-        if !fields.contains(&name) {
-            fields.push(name);
-        }
-    }
-    let joined = eval::any(tests);
-    Ok(if negated {
-        format!("NOT ({joined})")
-    } else {
-        joined
+    let text = condition::write(expr, &mut spl)?;
+    Ok(Condition {
+        text,
+        fields: spl.fields,
     })
+}
+
+/// Writes conditions for one dataset and notes each dataset field they read.
+struct Spl<'a> {
+    naming: &'a Naming<'a>,
+    fields: Vec<String>,
+}
+
+impl ConditionSyntax for Spl<'_> {
+    const AND: &'static str = " AND ";
+    const OR: &'static str = " OR ";
+
+    fn not(&self, condition: &str) -> String {
+        format!("NOT ({condition})")
+    }
+
+    fn test(&mut self, field: Field, op: Op, values: &[String]) -> Result<String, String> {
+        let dataset = self.naming.dataset;
+        let columns = dataset
+            .fields
+            .columns(field)
+            .ok_or_else(|| format!("{} has no field for {field}", dataset.path()))?;
+        let mut tests = Vec::new();
+        for column in columns {
+            let name = self.naming.field(column.role());
+            tests.push(column_test(*column, &name, field, op, values)?);
+            if !self.fields.contains(&name) {
+                self.fields.push(name);
+            }
+        }
+        Ok(eval::any(tests))
+    }
 }
 
 fn column_test(
