@@ -5,6 +5,11 @@
 //! splits its indicators into parts by a hash of each canonical value: a part that does not fit
 //! splits on the next bit of the hash, and only that part. Adding an indicator therefore changes
 //! only the part it lands in; every other part, its name and its rule id stay as they were.
+//!
+//! [`render_parts`] is the whole loop a backend runs: split, render each part with its label,
+//! and note a part that is still too long.
+
+use crate::Query;
 
 /// FNV-1a, 64-bit: small, stable across platforms and releases, which is all a bucket needs.
 pub fn stable_hash(text: &str) -> u64 {
@@ -38,6 +43,57 @@ pub fn split<T: Clone>(
     let mut out = Vec::new();
     split_into(&hashed, 0, String::new(), &fits, &mut out);
     out
+}
+
+/// How long a backend lets one query be, for the note about a part that stays too long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit<'a> {
+    /// The most characters a query may have; `None` when the backend has no character limit to
+    /// report against.
+    pub chars: Option<usize>,
+    /// What the backend calls a query in its notes: "query", "search", "rule".
+    pub noun: &'a str,
+}
+
+/// Splits `items` with [`split`] and renders each part with `render(items, label)`, the part's
+/// items sorted. `render` may return `None` for a part that makes no query; an error stops the
+/// split. `query` gives the [`Query`] of a rendering, whose text is measured against `limit`: a
+/// part still over it is a single item too long on its own (or nothing `fits` could cut
+/// further), and gets a note in `notes` naming the query.
+///
+/// Every backend that splits goes through here, so the parts, their labels and the note read
+/// the same in each.
+pub fn render_parts<T: Clone + Ord, R, E>(
+    items: &[T],
+    key: impl Fn(&T) -> String,
+    fits: impl Fn(&[T]) -> bool,
+    mut render: impl FnMut(&[T], &str) -> Result<Option<R>, E>,
+    query: impl Fn(&R) -> &Query,
+    limit: Limit<'_>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<R>, E> {
+    let parts = split(items, key, fits);
+    let mut out = Vec::with_capacity(parts.len());
+    for part in parts {
+        let mut items = part.items;
+        items.sort_unstable();
+        let Some(rendered) = render(&items, &part.label)? else {
+            continue;
+        };
+        if let Some(max) = limit.chars {
+            let q = query(&rendered);
+            let chars = q.text.chars().count();
+            if chars > max {
+                notes.push(format!(
+                    "{} {} has {chars} characters, over the limit of {max}: one of its \
+                     indicators is too long to fit on its own",
+                    limit.noun, q.name
+                ));
+            }
+        }
+        out.push(rendered);
+    }
+    Ok(out)
 }
 
 /// Items with the hash of their key.
@@ -115,6 +171,115 @@ mod tests {
             .iter()
             .find(|p| p.items.contains(&"newcomer.example".to_string()));
         assert!(home.is_some());
+    }
+
+    /// Renders a part as a query whose text is its items joined, named by its label.
+    fn joined(items: &[String], label: &str) -> Result<Option<Query>, String> {
+        Ok(Some(Query {
+            name: format!("q-{label}"),
+            target: String::new(),
+            text: items.join(","),
+            indicators: Vec::new(),
+            exclusions: Vec::new(),
+        }))
+    }
+
+    #[test]
+    fn rendered_parts_are_sorted_labelled_and_the_oversized_one_noted() {
+        let mut items = names(40);
+        items.push("x".repeat(60));
+        let limit = Limit {
+            chars: Some(50),
+            noun: "rule",
+        };
+        let mut notes = Vec::new();
+        let fits = |p: &[String]| p.join(",").len() <= 50;
+        let parts = render_parts(
+            &items,
+            |s| s.clone(),
+            fits,
+            joined,
+            |q| q,
+            limit,
+            &mut notes,
+        )
+        .unwrap();
+        assert!(parts.len() > 1);
+        for q in &parts {
+            let listed: Vec<&str> = q.text.split(',').collect();
+            assert!(listed.windows(2).all(|w| w[0] <= w[1]), "{}", q.text);
+            assert!(q.name.len() > "q-".len(), "a split part has a label");
+        }
+        let long = parts.iter().find(|q| q.text.len() == 60).unwrap();
+        assert_eq!(
+            notes,
+            [format!(
+                "rule {} has 60 characters, over the limit of 50: one of its indicators is too \
+                 long to fit on its own",
+                long.name
+            )]
+        );
+
+        let mut quiet = Vec::new();
+        let unlimited = Limit {
+            chars: None,
+            noun: "rule",
+        };
+        render_parts(
+            &items,
+            |s| s.clone(),
+            fits,
+            joined,
+            |q| q,
+            unlimited,
+            &mut quiet,
+        )
+        .unwrap();
+        assert!(quiet.is_empty());
+    }
+
+    #[test]
+    fn a_part_without_a_query_is_left_out_and_an_error_stops_the_split() {
+        let items = names(10);
+        let limit = Limit {
+            chars: Some(10),
+            noun: "query",
+        };
+        let mut notes = Vec::new();
+        let odd_only = |p: &[String], label: &str| {
+            if label.ends_with('0') {
+                Ok(None)
+            } else {
+                joined(p, label)
+            }
+        };
+        let fits = |p: &[String]| p.len() <= 3;
+        let parts = render_parts(
+            &items,
+            |s| s.clone(),
+            fits,
+            odd_only,
+            |q| q,
+            limit,
+            &mut notes,
+        )
+        .unwrap();
+        assert!(!parts.is_empty());
+        assert!(parts.iter().all(|q| q.name.ends_with('1')));
+
+        let failing = |_: &[String], label: &str| Err::<Option<Query>, _>(label.to_string());
+        let err = render_parts(
+            &items,
+            |s| s.clone(),
+            fits,
+            failing,
+            |q| q,
+            limit,
+            &mut notes,
+        );
+        // The first part rendered is the first part split, so its label is the error.
+        let first = split(&items, |s| s.clone(), fits).remove(0).label;
+        assert_eq!(err.unwrap_err(), first);
     }
 
     #[test]

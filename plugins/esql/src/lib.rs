@@ -16,9 +16,10 @@ mod schema;
 mod settings;
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::fmt::Write;
 
-use ioc_core::partition;
+use ioc_core::partition::{self, Limit};
 use ioc_core::text::{single_line, slug};
 use ioc_core::{
     register_backend, Backend, Detection, Emission, EmitError, EmitOptions, ExclusionMode,
@@ -124,27 +125,22 @@ fn target_queries(
             query.text.chars().count() + LABEL_SLACK <= limit && terms <= MAX_OR_TERMS
         })
     };
-    let parts = partition::split(
+    let Ok(queries) = partition::render_parts(
         &candidates,
         |&i| detection.indicators[i].value.to_string(),
         fits,
+        |items, part| {
+            Ok::<_, Infallible>(
+                render(detection, options, target, index, items, part).map(|(query, _)| query),
+            )
+        },
+        |query| query,
+        Limit {
+            chars: Some(limit),
+            noun: "query",
+        },
+        notes,
     );
-    let mut queries = Vec::with_capacity(parts.len());
-    for part in parts {
-        let mut items = part.items;
-        items.sort_unstable();
-        if let Some((query, _)) = render(detection, options, target, index, &items, &part.label) {
-            let chars = query.text.chars().count();
-            if chars > limit {
-                notes.push(format!(
-                    "query {} has {chars} characters, over the limit of {limit}: one of its \
-                     indicators is too long to fit on its own",
-                    query.name
-                ));
-            }
-            queries.push(query);
-        }
-    }
     queries
 }
 

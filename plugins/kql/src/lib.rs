@@ -18,10 +18,11 @@ mod sentinel;
 mod settings;
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::fmt::Write;
 use std::net::IpAddr;
 
-use ioc_core::partition;
+use ioc_core::partition::{self, Limit};
 use ioc_core::text::{single_line, slug};
 use ioc_core::{
     register_backend, Backend, Detection, Emission, EmitError, EmitOptions, ExclusionMode,
@@ -256,27 +257,18 @@ fn table_queries(ctx: &Context, table: &'static Table, notes: &mut Vec<String>) 
             r.query.text.chars().count() + LABEL_SLACK <= limit && terms <= MAX_OR_TERMS
         })
     };
-    let parts = partition::split(
+    let Ok(queries) = partition::render_parts(
         &candidates,
         |&i| detection.indicators[i].value.to_string(),
         fits,
+        |items, part| Ok::<_, Infallible>(render(ctx, table, items, part).map(|(r, _)| r)),
+        |rendered| &rendered.query,
+        Limit {
+            chars: Some(limit),
+            noun: "query",
+        },
+        notes,
     );
-    let mut queries = Vec::with_capacity(parts.len());
-    for part in parts {
-        let mut items = part.items;
-        items.sort_unstable();
-        if let Some((rendered, _)) = render(ctx, table, &items, &part.label) {
-            let chars = rendered.query.text.chars().count();
-            if chars > limit {
-                notes.push(format!(
-                    "query {} has {chars} characters, over the limit of {limit}: one of its \
-                     indicators is too long to fit on its own",
-                    rendered.query.name
-                ));
-            }
-            queries.push(rendered);
-        }
-    }
     queries
 }
 

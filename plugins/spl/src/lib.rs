@@ -61,7 +61,9 @@ mod query;
 mod savedsearch;
 mod schema;
 
-use ioc_core::partition;
+use std::convert::Infallible;
+
+use ioc_core::partition::{self, Limit};
 use ioc_core::{
     register_backend, Backend, Detection, Emission, EmitError, EmitOptions, IndicatorKind, Mode,
     Output, Query,
@@ -230,26 +232,17 @@ fn dataset_queries(
         query::build(detection, options, naming, subset, "")
             .is_none_or(|q| q.text.chars().count() + LABEL_SLACK <= limit)
     };
-    let parts = partition::split(
+    let Ok(queries) = partition::render_parts(
         &candidates,
         |&i| detection.indicators[i].value.to_string(),
         fits,
+        |items, part| Ok::<_, Infallible>(query::build(detection, options, naming, items, part)),
+        |query| query,
+        Limit {
+            chars: Some(limit),
+            noun: "search",
+        },
+        notes,
     );
-    let mut queries = Vec::with_capacity(parts.len());
-    for part in parts {
-        let mut items = part.items;
-        items.sort_unstable();
-        if let Some(query) = query::build(detection, options, naming, &items, &part.label) {
-            let chars = query.text.chars().count();
-            if chars > limit {
-                notes.push(format!(
-                    "search {} has {chars} characters, over the limit of {limit}: one of its \
-                     indicators is too long to fit on its own",
-                    query.name
-                ));
-            }
-            queries.push(query);
-        }
-    }
     queries
 }
