@@ -9,6 +9,16 @@
 //! A detection file's level and ATT&CK tags replace the ones derived here, and its log sources
 //! (`logsource.<category>.<category|product|service>` settings) replace the taxonomy's. Under
 //! `--emit rule` each rule is also a file named from its title (`Emission::rules`).
+//!
+//! # Size
+//!
+//! A hunt with many indicators becomes several rules, split by a hash of each value
+//! (`ioc_core::partition`): each indicator is in exactly one rule of its hunt, and adding one
+//! changes only the rule it lands in. The part's hash-prefix label goes into the rule's name,
+//! title, description and id. A rule holds at most [`MAX_VALUES_PER_LIST`] values in one list
+//! (or that many ip:port selections) and, with `--max-query-chars`, at most that many
+//! characters of YAML. Sigma has no lookup tables, so `--mode lookup` splits inline the same
+//! way and says so in a note.
 
 mod exclusions;
 mod hunt;
@@ -20,12 +30,26 @@ mod yaml;
 
 use std::collections::BTreeMap;
 
+use ioc_core::partition::{self, Limit};
 use ioc_core::{
     register_backend, Artifact, Backend, Detection, Emission, EmitError, EmitOptions,
-    IndicatorKind, Output,
+    IndicatorKind, Mode, Output,
 };
 
-use crate::rule::LogsourceOverride;
+use crate::hunt::Hunt;
+use crate::rule::{Built, LogsourceOverride};
+
+/// The most values one rule lists for a field, or ip:port selections it holds.
+///
+/// A Sigma rule has no size limit of its own; its conversions do. pySigma's Kusto backend
+/// writes a value list as an `in~` list, and Kusto's "in operator" reference (Performance tips)
+/// says text index lookup is given up beyond 128 search terms; each pair selection becomes one
+/// term of an `or` chain, which Kusto's parser refuses at about 490 terms.
+pub const MAX_VALUES_PER_LIST: usize = 128;
+
+/// Room kept for what a part label adds to a rule (its title, description and id line) when
+/// `--max-query-chars` is measured before the label is known.
+const LABEL_SLACK: usize = 160;
 
 /// The Sigma backend.
 pub struct Sigma;
@@ -70,6 +94,13 @@ impl Backend for Sigma {
             message,
         })?;
         let mut emission = Emission::default();
+        if options.mode == Mode::Lookup {
+            emission.notes.push(format!(
+                "lookup mode is for the KQL and SPL backends only: Sigma has no lookup tables, so \
+                 these rules list their values inline, split into parts of at most \
+                 {MAX_VALUES_PER_LIST} values where a hunt has more"
+            ));
+        }
         let mut covered = vec![false; detection.indicators.len()];
         for hunt in hunt::HUNTS {
             let indices: Vec<usize> = (0..detection.indicators.len())
@@ -85,16 +116,24 @@ impl Backend for Sigma {
                 .get(hunt.category.name())
                 .cloned()
                 .unwrap_or_default();
-            let built = rule::build(detection, options, hunt, &indices, &logsource)?;
-            if options.output == Output::Rules {
-                let mut content = built.query.text.clone();
-                content.push('\n');
-                emission.rules.push(Artifact {
-                    name: built.file_name,
-                    content,
-                });
+            for built in hunt_rules(
+                detection,
+                options,
+                hunt,
+                &indices,
+                &logsource,
+                &mut emission.notes,
+            )? {
+                if options.output == Output::Rules {
+                    let mut content = built.query.text.clone();
+                    content.push('\n');
+                    emission.rules.push(Artifact {
+                        name: built.file_name,
+                        content,
+                    });
+                }
+                emission.queries.push(built.query);
             }
-            emission.queries.push(built.query);
         }
         // The pipeline hands over only the kinds in `kinds()`, and each has a hunt; this keeps
         // the accounting whole if a caller passes more.
@@ -108,6 +147,43 @@ impl Backend for Sigma {
         }
         Ok(emission)
     }
+}
+
+/// The rules of one hunt: one, or several parts when one would list too many values or, with
+/// `--max-query-chars`, be too long.
+fn hunt_rules(
+    detection: &Detection,
+    options: &EmitOptions,
+    hunt: &Hunt,
+    indices: &[usize],
+    logsource: &LogsourceOverride,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Built>, EmitError> {
+    let fits = |subset: &[usize]| {
+        let indicators: Vec<_> = subset.iter().map(|&i| &detection.indicators[i]).collect();
+        if selection::breadth(&selection::build(hunt.shape, &indicators)) > MAX_VALUES_PER_LIST {
+            return false;
+        }
+        let Some(limit) = options.max_query_chars else {
+            return true;
+        };
+        // A rule that cannot be written fits as well as any: rendering it reports the error.
+        rule::build(detection, options, hunt, subset, logsource, "").map_or(true, |b| {
+            b.query.text.chars().count() + LABEL_SLACK <= limit
+        })
+    };
+    partition::render_parts(
+        indices,
+        |&i| detection.indicators[i].value.to_string(),
+        fits,
+        |items, part| rule::build(detection, options, hunt, items, logsource, part).map(Some),
+        |built| &built.query,
+        Limit {
+            chars: options.max_query_chars,
+            noun: "rule",
+        },
+        notes,
+    )
 }
 
 /// The `logsource.<category>.<key>` settings (`key` one of category, product, service), by

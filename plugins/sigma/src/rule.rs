@@ -22,8 +22,8 @@ use crate::yaml::{self, Map, Value};
 /// The namespace of every rule id (UUIDv5). Fixed once; changing it changes every id.
 const ID_NAMESPACE: Uuid = Uuid::from_u128(0x6cb07026_336a_40f4_88ea_a0b9f81d1e52);
 
-/// The longest detection name kept in a query name, so that `<name>.yml` stays within the
-/// 10 to 90 characters pySigma's `filename_length` check allows.
+/// The longest detection name kept in a query name. A part label is made room for by cutting
+/// the name shorter, so that `<name>.yml` stays within [`MAX_FILE_NAME`].
 const MAX_NAME_SLUG: usize = 40;
 
 /// The longest detection name kept in a title (the specification allows 256 characters).
@@ -69,19 +69,22 @@ pub struct LogsourceOverride {
 const MAX_FILE_NAME: usize = 90;
 
 /// A rule and the name of its file: the slug of its title, within pySigma's length limit. The
-/// hunt's part of the title is always kept, since it is what tells a detection's rules apart.
+/// hunt's part of the title and the part label are always kept, since they are what tell a
+/// detection's rules apart; the detection's name is cut to make room for them.
 pub struct Built {
     pub query: Query,
     pub file_name: String,
 }
 
-/// Builds the rule of `hunt` for the indicators at `indices`.
+/// Builds the rule of `hunt` for the indicators at `indices`. `part` is the hash-prefix label of
+/// a hunt split into several rules (`ioc_core::partition`), empty when the hunt has one rule.
 pub fn build(
     detection: &Detection,
     options: &EmitOptions,
     hunt: &Hunt,
     indices: &[usize],
     logsource: &LogsourceOverride,
+    part: &str,
 ) -> Result<Built, EmitError> {
     let indicators: Vec<&Indicator> = indices.iter().map(|&i| &detection.indicators[i]).collect();
     let label = label(detection);
@@ -103,11 +106,24 @@ pub fn build(
     body.insert("condition", Value::Str(condition));
 
     let title_label = truncate(&label, MAX_TITLE_LABEL);
-    let hunt_slug = slug(hunt.title);
-    let keep = MAX_FILE_NAME - ".yml".len() - hunt_slug.len() - 1;
+    let mut title = format!("{title_label} - {}", hunt.title);
+    let mut about = description(detection, hunt, &label);
+    let mut tail = String::new();
+    if !part.is_empty() {
+        title.push_str(&format!(" - Part {part}"));
+        about.push_str(&format!(
+            " Part {part} of the rules for this hunt: it lists the indicators whose value \
+             hashes to a number starting with the bits {part}."
+        ));
+        tail = format!("-part-{part}");
+    }
     let file_name = format!(
-        "{}-{hunt_slug}.yml",
-        truncate_slug(&slug(&title_label), keep)
+        "{}.yml",
+        fitted_name(
+            &slug(&title_label),
+            &format!("-{}{tail}", slug(hunt.title)),
+            usize::MAX
+        )
     );
     let level = match detection.level {
         Some(level) => level.as_str(),
@@ -124,10 +140,10 @@ pub fn build(
         given
     };
     let document = Document {
-        title: format!("{title_label} - {}", hunt.title),
-        id: rule_id(&label, hunt).to_string(),
+        title,
+        id: rule_id(&label, hunt, part).to_string(),
         status: "experimental",
-        description: description(detection, hunt, &label),
+        description: about,
         references: unique(
             detection
                 .references
@@ -157,13 +173,9 @@ pub fn build(
         message,
     })?;
 
+    let hunt_tail = format!("-{}-{}{tail}", slug(hunt.category.name()), hunt.name);
     let query = Query {
-        name: format!(
-            "{}-{}-{}",
-            truncate_slug(&slug(detection.label()), MAX_NAME_SLUG),
-            slug(hunt.category.name()),
-            hunt.name
-        ),
+        name: fitted_name(&slug(detection.label()), &hunt_tail, MAX_NAME_SLUG),
         target: hunt.category.name().to_string(),
         text,
         indicators: indices.to_vec(),
@@ -179,22 +191,27 @@ fn label(detection: &Detection) -> String {
 
 /// The rule id: a UUIDv5 of what the rule is about, not of what it lists.
 ///
-/// The key is the detection name (case and runs of white space ignored), the log source and the
-/// hunt. Adding or removing an indicator, reordering the input or changing an exclusion keeps
-/// the id, so a SIEM that tracks rules by id updates the rule in place; a different family or
-/// log source is a different rule.
-pub fn rule_id(label: &str, hunt: &Hunt) -> Uuid {
+/// The key is the detection name (case and runs of white space ignored), the log source, the
+/// hunt and, for a hunt split into parts, the part's hash-prefix label: never its position, so
+/// a part that appears elsewhere renumbers nothing. Adding or removing an indicator, reordering
+/// the input or changing an exclusion keeps the id of every rule it does not land in, so a SIEM
+/// that tracks rules by id updates rules in place; a different family or log source is a
+/// different rule. The key of an unsplit rule has no part, so its id is the one it always had.
+pub fn rule_id(label: &str, hunt: &Hunt, part: &str) -> Uuid {
     let name = label
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase();
-    let key = format!(
+    let mut key = format!(
         "ioc-emit sigma rule\n{name}\n{}\n{}\n{}",
         hunt.category.name(),
         hunt.category.product().unwrap_or(""),
         hunt.name
     );
+    if !part.is_empty() {
+        key.push_str(&format!("\npart {part}"));
+    }
     Uuid::new_v5(&ID_NAMESPACE, key.as_bytes())
 }
 
@@ -363,6 +380,17 @@ fn truncate(text: &str, max: usize) -> String {
         .to_string()
 }
 
+/// `head` cut to at most `max` bytes, then `tail`, so that `<name>.yml` fits `MAX_FILE_NAME`.
+/// The tail (the hunt and the part label) is kept whole, since it tells the rules apart; `head`
+/// (the detection's name) gives way, down to its first character. The longest hunt tail leaves
+/// room for a part label of 36 bits, a hunt halved 36 times over.
+fn fitted_name(head: &str, tail: &str, max: usize) -> String {
+    let room = (MAX_FILE_NAME - ".yml".len())
+        .saturating_sub(tail.len())
+        .clamp(1, max);
+    format!("{}{tail}", truncate_slug(head, room))
+}
+
 /// At most `max` bytes of an ASCII slug, without a trailing dash.
 fn truncate_slug(slug: &str, max: usize) -> String {
     let mut out: String = slug.chars().take(max).collect();
@@ -388,10 +416,52 @@ mod tests {
 
     #[test]
     fn the_id_ignores_case_and_spacing_of_the_name_but_not_the_hunt() {
-        let a = rule_id("DCRat", &HUNTS[1]);
-        assert_eq!(a, rule_id("  dcrat ", &HUNTS[1]));
-        assert_ne!(a, rule_id("DCRat", &HUNTS[0]));
-        assert_ne!(a, rule_id("AsyncRAT", &HUNTS[1]));
+        let a = rule_id("DCRat", &HUNTS[1], "");
+        assert_eq!(a, rule_id("  dcrat ", &HUNTS[1], ""));
+        assert_ne!(a, rule_id("DCRat", &HUNTS[0], ""));
+        assert_ne!(a, rule_id("AsyncRAT", &HUNTS[1], ""));
         assert_eq!(a.get_version_num(), 5);
+    }
+
+    #[test]
+    fn each_part_has_its_own_id_and_an_unsplit_rule_keeps_the_one_it_had() {
+        let whole = rule_id("HarborFinch", &HUNTS[1], "");
+        // The id of this rule in fixtures/deploy-rules, written before rules were split: an
+        // unsplit rule's id must not move with the code that splits.
+        assert_eq!(whole.to_string(), "06ca3bb9-2c33-575c-b8a0-124dc64732b4");
+        let parts = ["0", "1", "01", "10", "0110"];
+        let mut ids: Vec<Uuid> = parts
+            .iter()
+            .map(|p| rule_id("HarborFinch", &HUNTS[1], p))
+            .collect();
+        ids.push(whole);
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), parts.len() + 1);
+    }
+
+    #[test]
+    fn a_name_keeps_its_tail_and_fits_a_file_name() {
+        let long = "a".repeat(200);
+        let name = fitted_name(
+            &long,
+            "-network-connection-ip-port-part-0110",
+            MAX_NAME_SLUG,
+        );
+        assert!(
+            name.ends_with("-network-connection-ip-port-part-0110"),
+            "{name}"
+        );
+        assert!(name.len() + ".yml".len() <= MAX_FILE_NAME, "{name}");
+        assert_eq!(
+            fitted_name("short-name", "-dns-query-domain", MAX_NAME_SLUG),
+            "short-name-dns-query-domain"
+        );
+        let file = fitted_name(
+            &long,
+            &format!("-{}-part-{}", "x".repeat(40), "01".repeat(8)),
+            usize::MAX,
+        );
+        assert_eq!(file.len() + ".yml".len(), MAX_FILE_NAME, "{file}");
     }
 }

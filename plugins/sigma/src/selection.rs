@@ -109,6 +109,21 @@ pub fn build(shape: Shape, indicators: &[&Indicator]) -> Vec<(String, Value)> {
     name(parts)
 }
 
+/// How many values the longest list in `selections` holds, or how many selections there are
+/// when that is more (one per ip:port pair): the number a converter turns into terms of one
+/// `in` list or one `or` chain.
+pub fn breadth(selections: &[(String, Value)]) -> usize {
+    let longest = selections
+        .iter()
+        .filter_map(|(_, selection)| match selection {
+            Value::Map(map) => map.values().map(Value::count).max(),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    longest.max(selections.len())
+}
+
 fn one(field: &str, value: Value) -> (String, Value) {
     (String::new(), field_map(field, value))
 }

@@ -28,6 +28,14 @@ impl Value {
         }
     }
 
+    /// How many values this stands for: the items of a list, one for anything else.
+    pub fn count(&self) -> usize {
+        match self {
+            Value::List(items) => items.len(),
+            _ => 1,
+        }
+    }
+
     pub fn strings<I, S>(values: I) -> Value
     where
         I: IntoIterator<Item = S>,
@@ -44,6 +52,11 @@ pub struct Map(Vec<(String, Value)>);
 impl Map {
     pub fn new() -> Self {
         Map(Vec::new())
+    }
+
+    /// The values, in insertion order.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.0.iter().map(|(_, value)| value)
     }
 
     /// Adds `key`; returns false, leaving the map as it was, when the key is already there.

@@ -1,7 +1,8 @@
 //! Every rule the backend writes passes pySigma's own linter (`sigma check`, offline) and the
 //! Sigma rule JSON schema: the fixtures and every shared report, with exclusions suggested and
 //! applied, each rule in the file `--emit rule` names for it (which pySigma's file name checks
-//! see), and once more with a detection file's level, ATT&CK tags and log source.
+//! see), and once more with a detection file's level, ATT&CK tags and log source. A write-up
+//! big enough to split every hunt into parts is among the inputs.
 //!
 //! The checker is `tools/sigma-check`; `tools/sigma-check/check.sh --setup` (which
 //! `cargo xtask setup` runs) installs it. A missing install fails the test rather than skipping
@@ -61,6 +62,28 @@ fn yaml_1_1_writeup() -> String {
         &rows,
         "Scenario: yes\nFilter/Exclusion: process.command_line contains \"on: off\"\n",
     )
+}
+
+/// Enough indicators of every kind that each hunt splits into parts (200 of each: more than
+/// `MAX_VALUES_PER_LIST` in every rule's list), so the part names, titles and ids are checked.
+fn split_writeup() -> String {
+    let rows: Vec<String> = (0..1400_u32)
+        .map(|i| {
+            let n = i / 7;
+            let (kind, value) = match i % 7 {
+                0 => ("ip:port", format!("203.0.113.{}:{}", n % 256, 2000 + n)),
+                1 => ("domain", format!("node{n}.split-check.example")),
+                2 => ("url", format!("https://cdn{n}.example.net/get?id={n}")),
+                3 => ("md5_hash", format!("{:032x}", 0xfeed_0000 + n)),
+                4 => ("ip", format!("198.51.100.{n}")),
+                5 => ("filename", format!("update{n}.exe")),
+                _ => ("cidr", format!("198.18.{n}.0/24")),
+            };
+            format!("{kind} | {value} | botnet_cc | 2026-05-02 | 75%")
+        })
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    common::writeup("Split Check", &rows, "")
 }
 
 /// The rule id written in a rule's text.
@@ -174,6 +197,7 @@ fn every_rule_passes_sigma_check_and_the_schema() {
     let check = checker();
     let mut inputs = common::fixture_inputs();
     inputs.push(("yaml-1-1.md".to_string(), yaml_1_1_writeup()));
+    inputs.push(("split.md".to_string(), split_writeup()));
     inputs.extend(common::shared_reports());
     assert!(!inputs.is_empty(), "no inputs to check");
 
@@ -186,6 +210,16 @@ fn every_rule_passes_sigma_check_and_the_schema() {
     assert!(dirs
         .iter()
         .any(|d| d.to_string_lossy().ends_with("-detection-file")));
+    let split = dirs
+        .iter()
+        .filter(|d| d.to_string_lossy().contains("split-md"))
+        .flat_map(|d| fs::read_dir(d).unwrap())
+        .filter(|f| {
+            let name = f.as_ref().unwrap().file_name();
+            name.to_string_lossy().contains("-part-")
+        })
+        .count();
+    assert!(split > 7, "the split write-up made {split} part files");
 
     let mut command = Command::new("bash");
     command.arg(&check);
