@@ -101,6 +101,7 @@ impl Backend for Sigma {
                  {MAX_VALUES_PER_LIST} values where a hunt has more"
             ));
         }
+        let detection_date = rule::earliest_date(detection.indicators.iter());
         let mut covered = vec![false; detection.indicators.len()];
         for hunt in hunt::HUNTS {
             let indices: Vec<usize> = (0..detection.indicators.len())
@@ -122,6 +123,7 @@ impl Backend for Sigma {
                 hunt,
                 &indices,
                 &logsource,
+                detection_date.as_deref(),
                 &mut emission.notes,
             )? {
                 if options.output == Output::Rules {
@@ -157,6 +159,7 @@ fn hunt_rules(
     hunt: &Hunt,
     indices: &[usize],
     logsource: &LogsourceOverride,
+    detection_date: Option<&str>,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Built>, EmitError> {
     let fits = |subset: &[usize]| {
@@ -168,7 +171,16 @@ fn hunt_rules(
             return true;
         };
         // A rule that cannot be written fits as well as any: rendering it reports the error.
-        rule::build(detection, options, hunt, subset, logsource, "").map_or(true, |b| {
+        rule::build(
+            detection,
+            options,
+            hunt,
+            subset,
+            logsource,
+            "",
+            detection_date,
+        )
+        .map_or(true, |b| {
             b.query.text.chars().count() + LABEL_SLACK <= limit
         })
     };
@@ -176,7 +188,18 @@ fn hunt_rules(
         indices,
         |&i| detection.indicators[i].value.to_string(),
         fits,
-        |items, part| rule::build(detection, options, hunt, items, logsource, part).map(Some),
+        |items, part| {
+            rule::build(
+                detection,
+                options,
+                hunt,
+                items,
+                logsource,
+                part,
+                detection_date,
+            )
+            .map(Some)
+        },
         |built| &built.query,
         Limit {
             chars: options.max_query_chars,

@@ -78,6 +78,8 @@ pub struct Built {
 
 /// Builds the rule of `hunt` for the indicators at `indices`. `part` is the hash-prefix label of
 /// a hunt split into several rules (`ioc_core::partition`), empty when the hunt has one rule.
+/// `detection_date` is [`earliest_date`] over the whole detection, the date of a rule whose own
+/// indicators have none; the caller works it out once, not once per rule.
 pub fn build(
     detection: &Detection,
     options: &EmitOptions,
@@ -85,6 +87,7 @@ pub fn build(
     indices: &[usize],
     logsource: &LogsourceOverride,
     part: &str,
+    detection_date: Option<&str>,
 ) -> Result<Built, EmitError> {
     let indicators: Vec<&Indicator> = indices.iter().map(|&i| &detection.indicators[i]).collect();
     let label = label(detection);
@@ -150,8 +153,8 @@ pub fn build(
                 .iter()
                 .map(|r| single_line(r).trim().to_string()),
         ),
-        date: earliest_date(&indicators)
-            .or_else(|| earliest_date(&detection.indicators.iter().collect::<Vec<_>>())),
+        date: earliest_date(indicators.iter().copied())
+            .or_else(|| detection_date.map(str::to_string)),
         tags,
         logsource: Logsource {
             category: logsource
@@ -235,9 +238,8 @@ fn description(detection: &Detection, hunt: &Hunt, label: &str) -> String {
 }
 
 /// The earliest first-seen date among `indicators`, if any is a valid `YYYY-MM-DD` date.
-fn earliest_date(indicators: &[&Indicator]) -> Option<String> {
+pub fn earliest_date<'a>(indicators: impl Iterator<Item = &'a Indicator>) -> Option<String> {
     indicators
-        .iter()
         .filter_map(|i| i.meta.first_seen.as_deref())
         .filter(|d| is_date(d))
         .min()

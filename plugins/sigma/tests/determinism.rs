@@ -106,3 +106,27 @@ fn adding_an_indicator_keeps_the_ids() {
         ]
     );
 }
+
+#[test]
+fn a_rule_without_dates_of_its_own_takes_the_earliest_of_the_detection() {
+    let rows = [
+        "ip:port | 198[.]51[.]100[.]7:8443 | botnet_cc | 2026-05-02 | 75%",
+        "domain | evil[.]example | payload_delivery | 2026-04-30 | 100%",
+        "md5_hash | 0CC175B9C0F1B6A831C399E269772661 | payload |  | 95%",
+    ];
+    let queries = queries(&rows);
+    let date = |name_part: &str| {
+        let q = queries
+            .iter()
+            .find(|q| q.name.contains(name_part))
+            .unwrap_or_else(|| panic!("a {name_part} rule"));
+        q.text
+            .lines()
+            .find_map(|l| l.strip_prefix("date: "))
+            .map(|d| d.trim_matches('\'').to_string())
+    };
+    assert_eq!(date("ip-port").as_deref(), Some("2026-05-02"));
+    assert_eq!(date("dns-query").as_deref(), Some("2026-04-30"));
+    // The hash row has no date: its rule takes the detection's earliest, 2026-04-30.
+    assert_eq!(date("process-creation").as_deref(), Some("2026-04-30"));
+}
