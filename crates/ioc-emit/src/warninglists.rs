@@ -68,11 +68,14 @@ fn report(list: &Warninglist) {
         } else {
             String::new()
         };
+        let count = match list.problems.len() {
+            1 => "1 entry".to_string(),
+            n => format!("{n} entries"),
+        };
         log::warn!(
-            "{}: warninglist {:?}: {} of its entries are left out: {}{tail}",
+            "{}: warninglist {:?}: {count} left out: {}{tail}",
             list.file,
             list.name,
-            list.problems.len(),
             shown.join("; ")
         );
     }

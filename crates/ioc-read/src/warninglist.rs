@@ -24,7 +24,7 @@
 //! left out and named in [`Warninglist::problems`], never fatal: the public lists are written for
 //! PHP and Python, and one odd entry must not block the rest.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -110,7 +110,8 @@ impl fmt::Debug for Warninglist {
 enum Matcher {
     Strings {
         exact: HashSet<String>,
-        folded: HashSet<String>,
+        /// Lower-cased entry to the entry as written.
+        folded: HashMap<String, String>,
     },
     Substrings {
         entries: Vec<String>,
@@ -214,8 +215,7 @@ impl Warninglist {
             Matcher::Strings { exact, folded } => {
                 let text = compared_text(value);
                 if folds_case(value.kind()) {
-                    let lower = text.to_lowercase();
-                    folded.contains(&lower).then_some(lower)
+                    folded.get(&text.to_lowercase()).cloned()
                 } else {
                     exact.contains(&text).then_some(text)
                 }
@@ -282,8 +282,16 @@ impl Matcher {
             .filter(|(_, e)| !e.is_empty());
         match list_type {
             ListType::String => {
-                let exact: HashSet<String> = usable.map(|(_, e)| canonical_entry(e)).collect();
-                let folded = exact.iter().map(|e| e.to_lowercase()).collect();
+                let entries: Vec<String> = usable.map(|(_, e)| canonical_entry(e)).collect();
+                // Built in list order, so that of two entries that differ only in case the
+                // first is the one named, on every run.
+                let mut folded = HashMap::new();
+                for entry in &entries {
+                    folded
+                        .entry(entry.to_lowercase())
+                        .or_insert_with(|| entry.clone());
+                }
+                let exact = entries.into_iter().collect();
                 Matcher::Strings { exact, folded }
             }
             ListType::Substring => {
@@ -303,7 +311,7 @@ impl Matcher {
                         problems.push(format!("the entries cannot be searched for: {e}"));
                         Matcher::Strings {
                             exact: HashSet::new(),
-                            folded: HashSet::new(),
+                            folded: HashMap::new(),
                         }
                     }
                 }
