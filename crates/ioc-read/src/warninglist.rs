@@ -142,6 +142,7 @@ impl Warninglist {
     /// handle shown with each match (the list's folder name).
     pub fn parse(file: &str, id: &str, text: &str) -> Result<Warninglist, ReadError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        not_an_object(file, text)?;
         let document: Document = serde_json::from_str(text)
             .map_err(|e| json::invalid(file, &e, "not a MISP warninglist"))?;
         if document.name.trim().is_empty() {
@@ -355,6 +356,26 @@ impl Matcher {
             }
         }
     }
+}
+
+/// A document that opens with anything but `{`. serde would read a JSON array as the fields
+/// in order, and its message would name our private struct; the user needs to hear that a
+/// warninglist is an object.
+fn not_an_object(file: &str, text: &str) -> Result<(), ReadError> {
+    let Some((at, first)) = text.char_indices().find(|(_, c)| !c.is_whitespace()) else {
+        return Ok(());
+    };
+    if first == '{' {
+        return Ok(());
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Err(ReadError::new(
+        Source::column(file, number(line), number(column)),
+        "not a MISP warninglist: expected a JSON object with name, type and list",
+    ))
 }
 
 /// A `string` entry in the form ioc-emit writes values: addresses in their canonical text, so
@@ -783,6 +804,201 @@ mod tests {
                 "list[2] \"10.0.0.0/33\" is not an IP address or CIDR range"
             ]
         );
+    }
+
+    #[test]
+    fn string_lists_compare_whole_values_and_name_the_entry_as_written() {
+        let names = list(
+            "string",
+            &[
+                "Evil.Example",
+                "evil.example",
+                "https://cdn.example/Lib/A.js",
+            ],
+            None,
+        );
+        let domain = kind(IndicatorKind::Domain);
+        // Of two entries that differ only in case, the first in the list is named.
+        assert_eq!(
+            names.matches(&value(domain, "evil.example")),
+            Some("Evil.Example".into())
+        );
+        // Equality, not containment and not subdomains.
+        assert_eq!(names.matches(&value(domain, "www.evil.example")), None);
+        assert_eq!(names.matches(&value(domain, "evil.example.net")), None);
+        // A URL's path keeps its case, so it is compared with it.
+        let url = |text| value(kind(IndicatorKind::Url), text);
+        assert!(names
+            .matches(&url("https://cdn.example/Lib/A.js"))
+            .is_some());
+        assert_eq!(names.matches(&url("https://cdn.example/lib/a.js")), None);
+    }
+
+    #[test]
+    fn substring_lists_fold_case_only_where_the_kind_does() {
+        let markers = list("substring", &["/Loader", "detonate."], None);
+        let url = |text| value(kind(IndicatorKind::Url), text);
+        assert_eq!(
+            markers.matches(&url("https://files.example/Loader.js")),
+            Some("/Loader".into())
+        );
+        assert_eq!(
+            markers.matches(&url("https://files.example/loader.js")),
+            None
+        );
+        assert_eq!(
+            markers.matches(&value(kind(IndicatorKind::Domain), "a.detonate.example")),
+            Some("detonate.".into())
+        );
+        assert_eq!(
+            markers.matches(&value(kind(IndicatorKind::Domain), "detonate-lab.example")),
+            None
+        );
+    }
+
+    #[test]
+    fn hostname_lists_match_the_name_and_its_subdomains_never_its_parents() {
+        let hosts = list(
+            "hostname",
+            &["www.example.org", "example", "edge.example.net."],
+            None,
+        );
+        let domain = kind(IndicatorKind::Domain);
+        let on = |text| hosts.matches(&value(domain, text));
+        assert_eq!(on("www.example.org"), Some("www.example.org".into()));
+        assert_eq!(on("img.www.example.org"), Some("www.example.org".into()));
+        // An entry names a host and what lies under it, not the zone above it.
+        assert_eq!(on("example.org"), None);
+        assert_eq!(on("mail.example.org"), None);
+        // A one-label entry covers every name under it, as MISP walks up to the last label.
+        assert_eq!(on("anything.example"), Some("example".into()));
+        // A trailing dot on the entry is the same name.
+        assert_eq!(on("a.edge.example.net"), Some("edge.example.net".into()));
+        // Values that have no host name are never on a hostname list.
+        assert_eq!(hosts.matches(&value(KindHint::Ip, "192.0.2.1")), None);
+        assert_eq!(
+            hosts.matches(&value(
+                kind(IndicatorKind::Md5),
+                "d41d8cd98f00b204e9800998ecf8427e"
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn cidr_lists_keep_the_two_families_apart() {
+        let ranges = list(
+            "cidr",
+            &["192.0.2.0/24", "2001:db8::/32", "2001:db8:ff::7"],
+            None,
+        );
+        let on = |text| ranges.matches(&value(KindHint::Ip, text));
+        assert_eq!(on("2001:db8:1::1"), Some("2001:db8::/32".into()));
+        assert_eq!(on("2001:db9::1"), None);
+        assert_eq!(on("192.0.2.200"), Some("192.0.2.0/24".into()));
+        // An IPv6 address whose low 32 bits spell an IPv4 address in the range is not in it.
+        assert_eq!(on("2002:c000:0201::"), None);
+        assert_eq!(
+            ranges.matches(&value(kind(IndicatorKind::Cidr), "2001:db8:ff::/64")),
+            Some("2001:db8::/32".into())
+        );
+        assert_eq!(
+            ranges.matches(&value(kind(IndicatorKind::Cidr), "2001:d00::/24")),
+            None
+        );
+    }
+
+    #[test]
+    fn regex_lists_take_any_php_delimiter_and_honour_case() {
+        let patterns = list(
+            "regex",
+            &["#^https://[a-z]+\\.example/#", "{\\.exe$}i"],
+            None,
+        );
+        let url = |text| value(kind(IndicatorKind::Url), text);
+        assert_eq!(
+            patterns.matches(&url("https://cdn.example/x")),
+            Some("#^https://[a-z]+\\.example/#".into())
+        );
+        assert_eq!(patterns.matches(&url("http://cdn.example/x")), None);
+        assert_eq!(
+            patterns.matches(&value(kind(IndicatorKind::FileName), "SETUP.EXE")),
+            Some("{\\.exe$}i".into())
+        );
+        assert_eq!(
+            patterns.matches(&value(kind(IndicatorKind::FileName), "setup.exe.txt")),
+            None
+        );
+        let unclosed = list("regex", &["/abc", "/a/q"], None);
+        assert!(unclosed.is_empty());
+        assert_eq!(
+            unclosed.problems,
+            [
+                "list[0] \"/abc\": the pattern has no closing /",
+                "list[1] \"/a/q\": the flag 'q' is not supported"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_list_for_addresses_never_flags_a_domain() {
+        // The same entries, with and without matching_attributes: the types decide, not the
+        // entries.
+        let any = list("substring", &["example"], None);
+        let ips = list("substring", &["example"], Some(&["ip-src", "ip-dst"]));
+        let domain = value(kind(IndicatorKind::Domain), "example.com");
+        assert!(any.matches(&domain).is_some());
+        assert_eq!(ips.matches(&domain), None);
+        let resolvers = list("string", &["8.8.8.8"], Some(&["ip-dst"]));
+        assert!(resolvers.matches(&value(KindHint::Ip, "8.8.8.8")).is_some());
+        assert_eq!(
+            resolvers.matches(&value(kind(IndicatorKind::Url), "http://8.8.8.8/")),
+            None
+        );
+        let names = list("hostname", &["example.com"], Some(&["domain|ip"]));
+        assert!(names.matches(&domain).is_some());
+        assert_eq!(
+            kinds_of_misp_type("domain|ip"),
+            [
+                IndicatorKind::Domain,
+                IndicatorKind::Ipv4,
+                IndicatorKind::Ipv6
+            ]
+        );
+        assert_eq!(kinds_of_misp_type("ip-dst|port"), [IndicatorKind::IpPort]);
+        assert!(kinds_of_misp_type("regkey").is_empty());
+    }
+
+    #[test]
+    fn a_broken_list_json_is_an_error_naming_the_file_and_position() {
+        let err = Warninglist::parse("lists/x/list.json", "x", "{\"name\": \"x\",\n  \"list\" [")
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "lists/x/list.json:2:10: not a MISP warninglist: expected `:`"
+        );
+        let err = Warninglist::parse("lists/x/list.json", "x", "\n  [\"8.8.8.8\"]").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "lists/x/list.json:2:3: not a MISP warninglist: expected a JSON object with name, \
+             type and list"
+        );
+        let err = Warninglist::parse("lists/x/list.json", "x", "").unwrap_err();
+        assert!(
+            err.to_string().starts_with("lists/x/list.json:1:0:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_cut_of_a_list_json_is_an_error_not_a_panic() {
+        let whole = r#"{"name": "Résolveurs", "type": "cidr", "version": 2,
+            "matching_attributes": ["ip-dst"], "list": ["192.0.2.0/24", "2001:db8::/32"]}"#;
+        assert!(Warninglist::parse("l.json", "l", whole).is_ok());
+        for (cut, _) in whole.char_indices().skip(1) {
+            let err = Warninglist::parse("l.json", "l", &whole[..cut]).unwrap_err();
+            assert!(err.to_string().starts_with("l.json:"), "{err}");
+        }
     }
 
     #[test]
