@@ -104,7 +104,7 @@ fn list_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     match std::fs::metadata(dir) {
         Ok(meta) if meta.is_dir() => {}
         Ok(_) => bail!("{shown}: --warninglists wants a folder, not a file"),
-        Err(e) => bail!("{shown}: cannot open: {e}"),
+        Err(e) => bail!("{shown}: cannot open the --warninglists folder: {e}"),
     }
     let id_of = |folder: &Path| {
         folder
