@@ -116,13 +116,16 @@ pub struct Cli {
     #[arg(long)]
     pub drop_private: bool,
 
-    /// MISP warninglists to check every indicator against (repeatable): a copy of the
-    /// misp-warninglists repository, its `lists` folder, or one list's folder. An indicator on
-    /// a list is kept with a warning that names the list.
+    // One paragraph each: a second would give these two a long help of their own, and clap
+    // would then lay out all of `--help` in its long form.
+    /// Check indicators against the MISP warninglists in DIR, a local copy of the repository,
+    /// its `lists` folder or one list's folder (repeatable); a listed one is kept with a
+    /// warning naming the list.
     #[arg(long, value_name = "DIR")]
     pub warninglists: Vec<PathBuf>,
 
-    /// Skip indicators on a warninglist instead of keeping them with a warning.
+    /// Skip indicators on a warninglist instead of keeping them with a warning; each skip names
+    /// the list.
     #[arg(long, requires = "warninglists")]
     pub drop_warninglisted: bool,
 
