@@ -14,7 +14,7 @@ use ioc_core::{
 use ioc_read::{DetectionFile, Format};
 
 use crate::pipeline::{self, PipelineError};
-use crate::{input, out_dir, output};
+use crate::{input, out_dir, output, warninglists};
 
 /// Turn threat-intel reports into hunting queries for your SIEM.
 #[derive(Debug, Parser)]
@@ -115,6 +115,19 @@ pub struct Cli {
     /// Skip private and reserved addresses instead of keeping them with a warning.
     #[arg(long)]
     pub drop_private: bool,
+
+    // One paragraph each: a second would give these two a long help of their own, and clap
+    // would then lay out all of `--help` in its long form.
+    /// Check indicators against the MISP warninglists in DIR, a local copy of the repository,
+    /// its `lists` folder or one list's folder (repeatable); a listed one is kept with a
+    /// warning naming the list.
+    #[arg(long, value_name = "DIR")]
+    pub warninglists: Vec<PathBuf>,
+
+    /// Skip indicators on a warninglist instead of keeping them with a warning; each skip names
+    /// the list.
+    #[arg(long, requires = "warninglists")]
+    pub drop_warninglisted: bool,
 
     /// More detail on standard error (repeat for more).
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
@@ -310,6 +323,8 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
         since: cli.since.clone(),
         drop_private: cli.drop_private,
         now: None,
+        warninglists: load_warninglists(&cli.warninglists)?,
+        drop_warninglisted: cli.drop_warninglisted,
     };
     let outcome = pipeline::emit_full(&inputs, cli.from, &read_options, file, backend, &options)
         .map_err(|e| match e {
@@ -408,6 +423,16 @@ fn settings(cli: &Cli, file: Option<&DetectionFile>, backend: &str) -> BTreeMap<
         }
     }
     settings
+}
+
+fn load_warninglists(
+    dirs: &[PathBuf],
+) -> Result<Option<std::sync::Arc<ioc_read::Warninglists>>, Failure> {
+    if dirs.is_empty() {
+        return Ok(None);
+    }
+    let lists = warninglists::load(dirs).map_err(|e| Failure::new(e.code, e.message))?;
+    Ok(Some(std::sync::Arc::new(lists)))
 }
 
 fn load_detection_file(path: &std::path::Path) -> Result<DetectionFile, Failure> {

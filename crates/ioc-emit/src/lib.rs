@@ -15,6 +15,7 @@ mod input;
 mod out_dir;
 mod output;
 mod pipeline;
+mod warninglists;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

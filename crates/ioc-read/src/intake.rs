@@ -92,8 +92,10 @@ impl<'b> Intake<'b> {
     pub fn accept(&mut self, indicator: Indicator, declared: Option<&str>) {
         match policy::verdict(self.options, &indicator) {
             Verdict::Keep => self.builder.accept(indicator, declared),
-            Verdict::Flag(message) => {
-                self.builder.warn(&indicator.source, message);
+            Verdict::Flag(messages) => {
+                for message in messages {
+                    self.builder.warn(&indicator.source, message);
+                }
                 self.builder.accept(indicator, declared);
             }
             Verdict::Skip(reason) => {

@@ -6,6 +6,7 @@
 pub mod detection_file;
 pub mod policy;
 pub mod types;
+pub mod warninglist;
 pub mod writeup;
 
 mod generic_csv;
@@ -25,6 +26,7 @@ use ioc_core::{DetectionBuilder, Metadata, Source};
 pub use crate::detection_file::{DetectionFile, DetectionFileError};
 use crate::intake::{Found, Intake};
 pub use crate::policy::{parse_since, ReadOptions};
+pub use crate::warninglist::{Warninglist, Warninglists};
 
 /// The input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,7 +428,7 @@ mod tests {
             min_confidence: Some(80),
             since: Some("2026-02-01".into()),
             drop_private: true,
-            now: None,
+            ..ReadOptions::default()
         };
         let feed = r#"{"data": [
             {"ioc": "old.example.com", "ioc_type": "domain", "first_seen": "2026-01-01"},

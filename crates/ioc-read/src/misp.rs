@@ -6,7 +6,9 @@
 //! per indicator they hold, all at the attribute's path. Attributes MISP marks `to_ids: false`
 //! are not meant for detection and are skipped; context (links, comments, text) is skipped;
 //! real indicators that ioc-emit cannot hunt (registry keys, YARA rules) are rejected, so that
-//! the user sees they were dropped.
+//! the user sees they were dropped. An event fetched with decay scores carries a `decay_score`
+//! on each attribute; one that every decaying model calls decayed is skipped, as MISP's own
+//! `excludeDecayed` search leaves it out.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -64,6 +66,11 @@ struct Attribute {
     first_seen: Option<String>,
     #[serde(rename = "Tag", default)]
     tags: Option<Vec<Tag>>,
+    /// Present when the event was fetched with decay scores (`includeDecayScore`): one entry
+    /// per decaying model, each with `score`, `decayed` and the `DecayingModel`. Read by
+    /// [`decay_verdict`], which tolerates shapes it does not know.
+    #[serde(default)]
+    decay_score: Option<serde_json::Value>,
 }
 
 /// How an attribute type is read.
@@ -351,6 +358,17 @@ impl EventReader<'_> {
         if flag(&attribute.deleted) == Some(true) {
             return intake.skip(found, "the attribute is marked deleted");
         }
+        let decayed = match attribute.decay_score.as_ref().map(decay_verdict) {
+            Some(Err(problem)) => {
+                intake.warn(
+                    &found.source,
+                    format!("cannot read decay_score ({problem}); MISP decay not applied"),
+                );
+                None
+            }
+            Some(Ok(reason)) => reason,
+            None => None,
+        };
         match reading(kind) {
             Reading::Context => {
                 let reason = format!("a MISP {kind} attribute is context, not an indicator");
@@ -360,6 +378,7 @@ impl EventReader<'_> {
                 found,
                 "to_ids is false: the event marks this attribute as not for detection",
             ),
+            _ if decayed.is_some() => intake.skip(found, decayed.unwrap_or_default()),
             // ip-dst and its kin hold networks as well as hosts.
             Reading::Single(KindHint::Ip) if value.contains('/') => {
                 intake.hinted(found, exact(IndicatorKind::Cidr))
@@ -442,6 +461,46 @@ impl EventReader<'_> {
             ..Metadata::default()
         }
     }
+}
+
+/// MISP decay: an attribute is decayed when every decaying model scored for it says so, as
+/// MISP's own `excludeDecayed` search filter decides. Returns the skip reason for a decayed
+/// attribute, `None` for one that is not (or has no scores), and an error for a `decay_score`
+/// that does not have MISP's shape.
+fn decay_verdict(decay_score: &serde_json::Value) -> Result<Option<String>, String> {
+    let serde_json::Value::Array(models) = decay_score else {
+        return Err("expected an array of decaying model results".into());
+    };
+    let mut shown = Vec::with_capacity(models.len());
+    for (i, model) in models.iter().enumerate() {
+        let decayed = match model.get("decayed") {
+            Some(serde_json::Value::Bool(b)) => *b,
+            _ => return Err(format!("decay_score[{i}] has no true or false decayed")),
+        };
+        if !decayed {
+            return Ok(None);
+        }
+        let name = model
+            .get("DecayingModel")
+            .and_then(|m| m.get("name"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("unnamed");
+        shown.push(
+            match model.get("score").and_then(serde_json::Value::as_f64) {
+                Some(score) => format!("{name:?} (score {score:.2})"),
+                None => format!("{name:?}"),
+            },
+        );
+    }
+    Ok(match shown.as_slice() {
+        [] => None,
+        [one] => Some(format!("MISP decay: decayed by its decaying model {one}")),
+        many => Some(format!(
+            "MISP decay: decayed by all {} of its decaying models, {}",
+            many.len(),
+            many.join(", ")
+        )),
+    })
 }
 
 /// The family a galaxy tag names: `misp-galaxy:malpedia="KeyBoy"` gives `KeyBoy`.
@@ -575,6 +634,45 @@ mod tests {
             Some("[1].Event.Attribute[0].value")
         );
         assert!(matches!(records[1].state, RecordState::Duplicate(_)));
+    }
+
+    #[test]
+    fn decayed_attributes_are_skipped_when_every_model_says_so() {
+        let text = r#"{"Event": {"Attribute": [
+            {"type": "domain", "value": "old.example.net", "to_ids": true, "decay_score": [
+                {"score": 3.5, "base_score": 80, "decayed": true,
+                 "DecayingModel": {"id": "1", "name": "NIDS Simple Decaying Model"}}]},
+            {"type": "domain", "value": "mixed.example.net", "to_ids": true, "decay_score": [
+                {"score": 3.5, "decayed": true, "DecayingModel": {"name": "A"}},
+                {"score": 61, "decayed": false, "DecayingModel": {"name": "B"}}]},
+            {"type": "ip-dst|port", "value": "198.51.100.7|443", "to_ids": true, "decay_score": [
+                {"score": 0, "decayed": true, "DecayingModel": {"name": "A"}},
+                {"score": 1.25, "decayed": true, "DecayingModel": {"name": "B"}}]},
+            {"type": "domain", "value": "fresh.example.net", "to_ids": true, "decay_score": []},
+            {"type": "domain", "value": "odd.example.net", "to_ids": true,
+             "decay_score": [{"score": 2}]}
+        ]}}"#;
+        let (d, records) = run(text);
+        let states: Vec<String> = records.iter().map(state).collect();
+        assert_eq!(
+            states,
+            [
+                "skipped: MISP decay: decayed by its decaying model \"NIDS Simple Decaying \
+                 Model\" (score 3.50)",
+                "indicator",
+                "skipped: MISP decay: decayed by all 2 of its decaying models, \"A\" (score \
+                 0.00), \"B\" (score 1.25)",
+                "indicator",
+                "indicator",
+            ]
+        );
+        assert_eq!(
+            d.warnings,
+            [
+                "e.json at Event.Attribute[4].value: cannot read decay_score (decay_score[0] has \
+              no true or false decayed); MISP decay not applied"
+            ]
+        );
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //! skipped record whose reason names the option that left it out.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use ioc_core::{Indicator, IndicatorValue};
 
 use crate::parse_date;
+use crate::warninglist::{self, Warninglists};
 
 /// Options that shape what every reader keeps.
 ///
@@ -27,14 +29,19 @@ pub struct ReadOptions {
     /// `valid_until`. `None` measures against the newest `created`/`modified` time in the
     /// bundle, so that the same input always gives the same output.
     pub now: Option<String>,
+    /// MISP warninglists: an indicator on one is flagged with the list's name, or skipped
+    /// with `drop_warninglisted`. Shared, since the lists can be large.
+    pub warninglists: Option<Arc<Warninglists>>,
+    /// Skip indicators on a warninglist instead of keeping them with a warning.
+    pub drop_warninglisted: bool,
 }
 
 /// What policy says about one valid indicator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Verdict {
     Keep,
-    /// Keep, and tell the user why it deserves a second look.
-    Flag(String),
+    /// Keep, and tell the user why it deserves a second look (one message per reason).
+    Flag(Vec<String>),
     Skip(String),
 }
 
@@ -52,16 +59,39 @@ pub(crate) fn verdict(options: &ReadOptions, indicator: &Indicator) -> Verdict {
             ));
         }
     }
+    let mut flags = Vec::new();
     match special_address(&indicator.value) {
         Some((ip, range)) if options.drop_private => {
-            Verdict::Skip(format!("{ip} is {range} (--drop-private)"))
+            return Verdict::Skip(format!("{ip} is {range} (--drop-private)"));
         }
-        Some((ip, range)) => Verdict::Flag(format!(
+        Some((ip, range)) => flags.push(format!(
             "{} ({}) holds {ip}, which is {range}; kept (--drop-private leaves such addresses out)",
             indicator.value,
             indicator.kind()
         )),
-        None => Verdict::Keep,
+        None => {}
+    }
+    if let Some(lists) = &options.warninglists {
+        let hits = lists.check(&indicator.value);
+        if !hits.is_empty() {
+            let on = warninglist::describe(&hits);
+            if options.drop_warninglisted {
+                return Verdict::Skip(format!(
+                    "{} is on {on} (--drop-warninglisted)",
+                    indicator.value
+                ));
+            }
+            flags.push(format!(
+                "{} ({}) is on {on}; kept (--drop-warninglisted leaves such indicators out)",
+                indicator.value,
+                indicator.kind()
+            ));
+        }
+    }
+    if flags.is_empty() {
+        Verdict::Keep
+    } else {
+        Verdict::Flag(flags)
     }
 }
 
@@ -178,7 +208,9 @@ mod tests {
         let private = indicator(KindHint::Ip, "10.1.2.3", Metadata::default());
         let public = indicator(KindHint::Ip, "8.8.8.8", Metadata::default());
         let options = ReadOptions::default();
-        assert!(matches!(verdict(&options, &private), Verdict::Flag(m) if m.contains("RFC 1918")));
+        assert!(
+            matches!(verdict(&options, &private), Verdict::Flag(m) if m[0].contains("RFC 1918"))
+        );
         assert_eq!(verdict(&options, &public), Verdict::Keep);
         let drop = ReadOptions {
             drop_private: true,
@@ -198,7 +230,7 @@ mod tests {
             "203.0.113.9:443",
             Metadata::default(),
         );
-        assert!(matches!(verdict(&options, &port), Verdict::Flag(m) if m.contains("RFC 5737")));
+        assert!(matches!(verdict(&options, &port), Verdict::Flag(m) if m[0].contains("RFC 5737")));
     }
 
     #[test]
@@ -223,6 +255,62 @@ mod tests {
         );
         let unstated = indicator(KindHint::Ip, "8.8.4.4", Metadata::default());
         assert_eq!(verdict(&confident, &unstated), Verdict::Keep);
+    }
+
+    #[test]
+    fn warninglisted_indicators_are_flagged_or_dropped_with_the_list_named() {
+        let list = crate::Warninglist::parse(
+            "dns/list.json",
+            "dns",
+            r#"{"name": "Public resolvers", "type": "cidr", "list": ["8.8.8.0/24"]}"#,
+        )
+        .unwrap();
+        let lists = Some(Arc::new(Warninglists::new(vec![list])));
+        let resolver = indicator(
+            IndicatorKind::IpPort.into(),
+            "8.8.8.8:53",
+            Metadata::default(),
+        );
+        let other = indicator(KindHint::Ip, "8.8.4.4", Metadata::default());
+        let flag = ReadOptions {
+            warninglists: lists.clone(),
+            ..ReadOptions::default()
+        };
+        assert_eq!(
+            verdict(&flag, &resolver),
+            Verdict::Flag(vec![
+                "8.8.8.8:53 (ip:port) is on MISP warninglist \"Public resolvers\" (dns, entry \
+                 8.8.8.0/24); kept (--drop-warninglisted leaves such indicators out)"
+                    .into()
+            ])
+        );
+        assert_eq!(verdict(&flag, &other), Verdict::Keep);
+        let drop = ReadOptions {
+            warninglists: lists,
+            drop_warninglisted: true,
+            ..ReadOptions::default()
+        };
+        assert_eq!(
+            verdict(&drop, &resolver),
+            Verdict::Skip(
+                "8.8.8.8:53 is on MISP warninglist \"Public resolvers\" (dns, entry 8.8.8.0/24) \
+                 (--drop-warninglisted)"
+                    .into()
+            )
+        );
+        // A private address on a list carries both flags.
+        let private = indicator(KindHint::Ip, "10.1.2.3", Metadata::default());
+        let rfc1918 = crate::Warninglist::parse(
+            "rfc1918/list.json",
+            "rfc1918",
+            r#"{"name": "RFC 1918", "type": "cidr", "list": ["10.0.0.0/8"]}"#,
+        )
+        .unwrap();
+        let both = ReadOptions {
+            warninglists: Some(Arc::new(Warninglists::new(vec![rfc1918]))),
+            ..ReadOptions::default()
+        };
+        assert!(matches!(verdict(&both, &private), Verdict::Flag(m) if m.len() == 2));
     }
 
     #[test]
