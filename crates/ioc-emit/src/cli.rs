@@ -335,13 +335,17 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
                 ),
             ));
         }
-        let text = match (cli.format, output) {
-            (OutputFormat::Text, Output::Queries) => output::queries_text(summary),
-            (OutputFormat::Text, Output::Rules) => output::rules_text(summary),
-            (OutputFormat::Json, _) => output::json(summary),
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+        let written = match (cli.format, output) {
+            (OutputFormat::Text, Output::Queries) => {
+                out.write_all(output::queries_text(summary).as_bytes())
+            }
+            (OutputFormat::Text, Output::Rules) => {
+                out.write_all(output::rules_text(summary).as_bytes())
+            }
+            (OutputFormat::Json, _) => output::write_json(&mut out, summary),
         };
-        let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())
+        written
             .and_then(|()| out.flush())
             .map_err(|e| Failure::new(1, format!("cannot write the output: {e}")))?;
     }
