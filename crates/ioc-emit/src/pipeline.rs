@@ -15,6 +15,9 @@ pub struct Outcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
+    /// An input could not be opened or read as text; the message names it and the place.
+    #[error("{0}")]
+    Input(String),
     #[error(transparent)]
     Read(#[from] ReadError),
     #[error(transparent)]
@@ -54,7 +57,27 @@ pub fn emit_full(
     backend: &dyn Backend,
     options: &EmitOptions,
 ) -> Result<Outcome, PipelineError> {
-    let (mut detection, records) = read_all(inputs, format, read_options)?;
+    let read = |builder: &mut DetectionBuilder| {
+        for (name, text) in inputs {
+            ioc_read::read_with(name, text, format, read_options, builder)?;
+        }
+        Ok(())
+    };
+    run(read, detection_file, backend, options)
+}
+
+/// Runs the pipeline on whatever `read` puts into the builder: the reading is the caller's, so
+/// the CLI streams its inputs from files where the text API above hands them over whole, and
+/// both share everything after it.
+pub fn run(
+    read: impl FnOnce(&mut DetectionBuilder) -> Result<(), PipelineError>,
+    detection_file: Option<&DetectionFile>,
+    backend: &dyn Backend,
+    options: &EmitOptions,
+) -> Result<Outcome, PipelineError> {
+    let mut builder = DetectionBuilder::new();
+    read(&mut builder)?;
+    let (mut detection, records) = builder.finish();
     if let Some(file) = detection_file {
         for note in file.apply(&mut detection) {
             log::info!("{note}");
