@@ -7,7 +7,10 @@
 //!   and diffs `--list-backends` against `fixtures/backends.txt`.
 //! - `test`: the whole test suite, as CI runs it, including the out-of-tree example backend.
 //! - `fuzz`: runs the cargo-fuzz targets in `fuzz/` (see `fuzz.rs`).
+//! - `bench`: whole runs of the release binary on generated feeds, beside pySigma (see
+//!   `bench/mod.rs`). Not part of `test`: it measures, and asserts nothing.
 
+mod bench;
 mod example;
 mod fuzz;
 mod golden;
@@ -34,7 +37,12 @@ commands:
       --seconds N       how long each target runs (default 300; 0 runs none)
       --target NAME     only this target (repeatable): pipeline, writeup, threatfox_json,
                         threatfox_csv, misp, stix, csv, text
-      --minimize        merge what the runs found into fuzz/corpus, keeping only new coverage";
+      --minimize        merge what the runs found into fuzz/corpus, keeping only new coverage
+  bench [options]       time whole runs on generated ThreatFox exports, beside pySigma
+      --sizes N,N,...   the input sizes in rows (default 10000,100000,1000000)
+      --pysigma-max N   run pySigma only up to this size (default 100000)
+      --no-pysigma      only our binary
+      --smoke           1,000 rows, the debug binary, no pySigma: a quick check that it runs";
 
 fn main() {
     if let Err(err) = run() {
@@ -56,6 +64,7 @@ fn run() -> Result<()> {
         }
         Some("test") => test(),
         Some("fuzz") => fuzz::run(&fuzz::Options::parse(&args[1..])?),
+        Some("bench") => bench::run(&bench::Options::parse(&args[1..])?),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())

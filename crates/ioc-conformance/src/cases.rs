@@ -266,6 +266,48 @@ fn many() -> Input {
     Input::Built(Box::new((detection, records)))
 }
 
+/// Generated values of every kind: addresses with one port and with fifty (IPv4 and long IPv6
+/// addresses), URLs with a default port and a fragment, and names holding characters that
+/// query languages escape or cannot quote.
+pub fn every_kind() -> Detection {
+    let mut builder = DetectionBuilder::new();
+    builder.add_source("every-kind.md");
+    builder.set_family("Every Kind");
+    let mut values: Vec<(IndicatorKind, String)> = Vec::new();
+    for i in 0..60u32 {
+        let (a, b) = (i / 256, i % 256);
+        values.push((IndicatorKind::Ipv4, format!("10.{a}.{b}.1")));
+        values.push((IndicatorKind::Ipv6, format!("2001:db8:{i:x}::1")));
+        values.push((IndicatorKind::IpPort, format!("10.{a}.{b}.2:{}", 1 + i)));
+        values.push((IndicatorKind::IpPort, format!("203.0.113.9:{}", 1000 + i)));
+        let v6 = "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff";
+        values.push((IndicatorKind::IpPort, format!("[{v6}]:{}", 60000 + i)));
+        values.push((
+            IndicatorKind::IpPort,
+            format!("[2001:db8::{i:x}]:{}", 1 + i),
+        ));
+        values.push((IndicatorKind::Cidr, format!("10.{a}.{b}.0/24")));
+        values.push((IndicatorKind::Cidr, format!("2001:db8:{i:x}::/48")));
+        values.push((IndicatorKind::Domain, format!("h{i}.every-kind.example")));
+        values.push((IndicatorKind::Domain, format!("ü{i}.example")));
+        values.push((
+            IndicatorKind::Url,
+            format!("https://u{i}.example:443/a#f{i}"),
+        ));
+        values.push((IndicatorKind::Url, format!("http://u{i}.example")));
+        values.push((IndicatorKind::Url, format!("http://u{i}.example/P*\"q`{i}")));
+        values.push((IndicatorKind::Md5, format!("{i:032x}")));
+        values.push((IndicatorKind::Sha1, format!("{i:040x}")));
+        values.push((IndicatorKind::Sha256, format!("{i:064x}")));
+        values.push((IndicatorKind::Email, format!("u{i}@every-kind.example")));
+        values.push((IndicatorKind::FileName, format!("f{i} `*\"%.exe")));
+    }
+    for (line, (kind, value)) in values.iter().enumerate() {
+        accept(&mut builder, *kind, value, line);
+    }
+    builder.finish().0
+}
+
 fn accept(builder: &mut DetectionBuilder, kind: IndicatorKind, text: &str, line: usize) {
     let value = IndicatorValue::parse(kind.into(), text)
         .unwrap_or_else(|e| panic!("the kit's own value {text:?} is invalid: {e}"));

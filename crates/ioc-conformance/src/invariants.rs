@@ -63,7 +63,7 @@ pub fn check_summary(
             }
         };
         for value in &query.indicators {
-            let Some(&kind) = kinds.get(value.as_str()) else {
+            let Some(&kind) = kinds.get(&**value) else {
                 failures.push(format!("{at}: covers {value:?}, which no record holds"));
                 continue;
             };

@@ -36,7 +36,7 @@ use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use ioc_core::{Backend, EmitOptions, ExclusionMode, Summary};
+use ioc_core::{Backend, Detection, DetectionBuilder, EmitOptions, ExclusionMode, Summary};
 use ioc_emit::PipelineError;
 
 use crate::cases::{Case, Input};
@@ -308,6 +308,31 @@ impl<'a> Kit<'a> {
             }
         }
     }
+}
+
+/// Detections to test a backend's internals on, such as a bound its splitting relies on: every
+/// fixture case that reads, the kit's adversarial detections, and generated values of every
+/// kind with many ports sharing each address.
+pub fn sample_detections() -> Vec<Detection> {
+    let mut cases = cases::fixture_cases(&default_fixtures()).unwrap_or_else(|e| panic!("{e}"));
+    cases.extend(cases::adversarial_cases());
+    let mut detections = Vec::new();
+    for case in cases {
+        match case.input {
+            Input::Built(built) => detections.push(built.0),
+            Input::Text(files) => {
+                let mut builder = DetectionBuilder::new();
+                let read = files.iter().try_for_each(|(name, text)| {
+                    ioc_read::read(name, text, None, &mut builder).map(drop)
+                });
+                if read.is_ok() {
+                    detections.push(builder.finish().0);
+                }
+            }
+        }
+    }
+    detections.push(cases::every_kind());
+    detections
 }
 
 /// The repository's `fixtures/`, found from this crate's own manifest directory.

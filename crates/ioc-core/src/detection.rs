@@ -5,12 +5,14 @@
 //! or skipped by a stated policy. Nothing a reader sees can vanish without a record.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::attack::{AttackTag, Level};
 use crate::exclusion::{Exclusion, ExclusionKind};
-use crate::indicator::{Indicator, IndicatorValue, Source};
+use crate::indicator::{Indicator, Source};
 
 /// What is hunted for, and what to leave out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -79,8 +81,9 @@ pub struct Record {
     pub source: Source,
     /// The value as written.
     pub original: String,
-    /// The type the input declared, if it declared one.
-    pub declared_type: Option<String>,
+    /// The type the input declared, if it declared one; shared by every record that declared
+    /// the same.
+    pub declared_type: Option<Arc<str>>,
     pub state: RecordState,
 }
 
@@ -88,8 +91,12 @@ pub struct Record {
 #[derive(Debug, Default)]
 pub struct DetectionBuilder {
     detection: Detection,
-    by_value: HashMap<IndicatorValue, usize>,
+    /// Indicators by a hash of their value, so a million values are not kept twice; the few
+    /// that share a hash are told apart by comparing the values themselves.
+    by_value: HashMap<u64, Slot, BuildHasherDefault<Fnv>>,
     records: Vec<Record>,
+    /// The declared types met so far: a feed uses a handful, for a million rows.
+    declared: Vec<Arc<str>>,
 }
 
 impl DetectionBuilder {
@@ -149,24 +156,57 @@ impl DetectionBuilder {
     pub fn accept(&mut self, indicator: Indicator, declared_type: Option<&str>) {
         let source = indicator.source.clone();
         let original = indicator.original.clone();
-        let state = match self.by_value.get(&indicator.value) {
-            Some(&index) => {
+        let mut hasher = Fnv::default();
+        indicator.value.hash(&mut hasher);
+        let hash = hasher.finish();
+        let indicators = &self.detection.indicators;
+        let same = |&i: &usize| indicators[i].value == indicator.value;
+        let found = match self.by_value.get(&hash) {
+            Some(Slot::One(i)) => Some(*i).filter(same),
+            Some(Slot::Many(list)) => list.iter().copied().find(same),
+            None => None,
+        };
+        let state = match found {
+            Some(index) => {
                 merge_meta(&mut self.detection.indicators[index], &indicator);
                 RecordState::Duplicate(index)
             }
             None => {
                 let index = self.detection.indicators.len();
-                self.by_value.insert(indicator.value.clone(), index);
+                match self.by_value.get_mut(&hash) {
+                    None => {
+                        self.by_value.insert(hash, Slot::One(index));
+                    }
+                    Some(Slot::One(first)) => {
+                        let first = *first;
+                        self.by_value.insert(hash, Slot::Many(vec![first, index]));
+                    }
+                    Some(Slot::Many(list)) => list.push(index),
+                }
                 self.detection.indicators.push(indicator);
                 RecordState::Indicator(index)
             }
         };
+        let declared_type = self.intern(declared_type);
         self.records.push(Record {
             source,
             original,
-            declared_type: declared_type.map(str::to_string),
+            declared_type,
             state,
         });
+    }
+
+    /// The shared copy of a declared type.
+    fn intern(&mut self, declared: Option<&str>) -> Option<Arc<str>> {
+        let declared = declared?;
+        if let Some(known) = self.declared.iter().find(|d| &***d == declared) {
+            return Some(known.clone());
+        }
+        let new: Arc<str> = Arc::from(declared);
+        if self.declared.len() < 64 {
+            self.declared.push(new.clone());
+        }
+        Some(new)
     }
 
     pub fn reject(
@@ -176,10 +216,11 @@ impl DetectionBuilder {
         declared_type: Option<&str>,
         reason: impl Into<String>,
     ) {
+        let declared_type = self.intern(declared_type);
         self.records.push(Record {
             source,
             original: original.to_string(),
-            declared_type: declared_type.map(str::to_string),
+            declared_type,
             state: RecordState::Rejected(reason.into()),
         });
     }
@@ -191,10 +232,11 @@ impl DetectionBuilder {
         declared_type: Option<&str>,
         reason: impl Into<String>,
     ) {
+        let declared_type = self.intern(declared_type);
         self.records.push(Record {
             source,
             original: original.to_string(),
-            declared_type: declared_type.map(str::to_string),
+            declared_type,
             state: RecordState::Skipped(reason.into()),
         });
     }
@@ -241,22 +283,25 @@ impl DetectionBuilder {
 
     /// Sorts the indicators by kind and value and returns the detection with its records.
     pub fn finish(mut self) -> (Detection, Vec<Record>) {
-        let mut order: Vec<usize> = (0..self.detection.indicators.len()).collect();
-        order.sort_by(|&a, &b| {
-            self.detection.indicators[a]
-                .value
-                .cmp(&self.detection.indicators[b].value)
-        });
+        self.by_value = HashMap::default();
+        let indicators = &mut self.detection.indicators;
+        // No two indicators share a value, so an unstable sort gives the one order.
+        let mut order: Vec<usize> = (0..indicators.len()).collect();
+        order.sort_unstable_by(|&a, &b| indicators[a].value.cmp(&indicators[b].value));
         let mut new_index = vec![0; order.len()];
         for (new, &old) in order.iter().enumerate() {
             new_index[old] = new;
         }
-        let mut slots: Vec<Option<Indicator>> =
-            self.detection.indicators.drain(..).map(Some).collect();
-        self.detection.indicators = order
-            .iter()
-            .map(|&old| slots[old].take().expect("each index once"))
-            .collect();
+        // Move each indicator to its place by following the permutation's cycles, so a big
+        // detection is never held twice.
+        let mut target = new_index.clone();
+        for i in 0..indicators.len() {
+            while target[i] != i {
+                let j = target[i];
+                indicators.swap(i, j);
+                target.swap(i, j);
+            }
+        }
         for record in &mut self.records {
             match &mut record.state {
                 RecordState::Indicator(i) | RecordState::Duplicate(i) => *i = new_index[*i],
@@ -293,6 +338,38 @@ fn is_generic(family: &str) -> bool {
     lower.starts_with("unknown") || matches!(lower.as_str(), "" | "n/a" | "none" | "-" | "null")
 }
 
+/// The indicators whose values share one hash: almost always one.
+#[derive(Debug)]
+enum Slot {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+/// FNV-1a, 64-bit, as a `Hasher`: much faster than the default SipHash on short values. It
+/// does not resist chosen collisions: a crafted feed could make values share hashes and slow
+/// the run down, but never change its result, since equal hashes are checked value by value.
+#[derive(Debug)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 fn push_unique(list: &mut Vec<String>, item: &str) {
     if !item.is_empty() && !list.iter().any(|s| s == item) {
         list.push(item.to_string());
@@ -327,7 +404,7 @@ fn merge_meta(kept: &mut Indicator, other: &Indicator) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicator::{IndicatorKind, Metadata};
+    use crate::indicator::{IndicatorKind, IndicatorValue, Metadata};
 
     fn indicator(text: &str, line: u32, first_seen: &str) -> Indicator {
         Indicator {

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -609,7 +610,9 @@ fn parse_file_name(text: &str) -> Result<IndicatorValue, InvalidValue> {
 /// path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Source {
-    pub file: String,
+    /// Shared by every record of one input: a reader of a big feed makes the name once and
+    /// clones it per row, which copies a pointer, not the text.
+    pub file: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     /// 1-based, in characters as the parser counts them; only with a line.
@@ -620,7 +623,7 @@ pub struct Source {
 }
 
 impl Source {
-    pub fn line(file: impl Into<String>, line: u32) -> Self {
+    pub fn line(file: impl Into<Arc<str>>, line: u32) -> Self {
         Source {
             file: file.into(),
             line: Some(line),
@@ -629,14 +632,14 @@ impl Source {
         }
     }
 
-    pub fn column(file: impl Into<String>, line: u32, column: u32) -> Self {
+    pub fn column(file: impl Into<Arc<str>>, line: u32, column: u32) -> Self {
         Source {
             column: Some(column),
             ..Source::line(file, line)
         }
     }
 
-    pub fn path(file: impl Into<String>, path: impl Into<String>) -> Self {
+    pub fn path(file: impl Into<Arc<str>>, path: impl Into<String>) -> Self {
         Source {
             file: file.into(),
             line: None,

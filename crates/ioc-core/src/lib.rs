@@ -11,6 +11,7 @@ pub mod detection;
 pub mod exclusion;
 pub mod field;
 pub mod indicator;
+pub mod length_floor;
 pub mod partition;
 pub mod refang;
 pub mod summary;

@@ -3,7 +3,8 @@
 //! Building it is also the check of the accounting invariant: an indicator handed to a backend
 //! that is neither in a query nor reported skipped is a bug, and [`Summary::build`] refuses it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -28,18 +29,21 @@ pub struct RecordReport {
     pub source: Source,
     pub original: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub declared_type: Option<String>,
+    pub declared_type: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<IndicatorKind>,
+    /// The canonical value, shared with the queries that list it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<Arc<str>>,
     pub state: State,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub duplicate_of: Option<Source>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub queries: Vec<String>,
+    pub duplicate_of: Option<Box<Source>>,
+    /// The queries that cover the record's indicator; records covered by the same queries
+    /// share one list.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub queries: Arc<[Arc<str>]>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -49,7 +53,7 @@ pub struct QueryReport {
     pub target: String,
     pub text: String,
     /// Canonical values, in output order.
-    pub indicators: Vec<String>,
+    pub indicators: Vec<Arc<str>>,
     pub exclusions: Vec<ExclusionUse>,
 }
 
@@ -84,7 +88,8 @@ pub struct CoverageError {
 }
 
 impl Summary {
-    /// Joins the reader's records with what the backend did.
+    /// Joins the reader's records with what the backend did. Both are taken, not copied: at a
+    /// million records a copy of each string would double the run's memory.
     ///
     /// `detection` is the full detection; indicators of kinds the backend does not support
     /// are reported as unsupported.
@@ -92,15 +97,20 @@ impl Summary {
         backend: &dyn Backend,
         profile: Option<&str>,
         detection: &Detection,
-        records: &[Record],
-        emission: &Emission,
+        records: Vec<Record>,
+        emission: Emission,
         hunted: &[usize],
     ) -> Result<Summary, CoverageError> {
         let n = detection.indicators.len();
-        let mut queries_of: Vec<Vec<String>> = vec![Vec::new(); n];
-        for query in &emission.queries {
+        let names: Vec<Arc<str>> = emission
+            .queries
+            .iter()
+            .map(|q| Arc::from(q.name.as_str()))
+            .collect();
+        let mut queries_of: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for (q, query) in emission.queries.iter().enumerate() {
             for &i in &query.indicators {
-                queries_of[i].push(query.name.clone());
+                queries_of[i].push(q as u32);
             }
         }
         let mut skipped: Vec<Option<&str>> = vec![None; n];
@@ -121,78 +131,92 @@ impl Summary {
                 });
             }
         }
+        // Each canonical value is written once and shared by its records and queries.
+        let values: Vec<Arc<str>> = detection
+            .indicators
+            .iter()
+            .map(|i| Arc::from(i.value.to_string()))
+            .collect();
 
+        let mut counts: BTreeMap<State, usize> = [
+            State::Emitted,
+            State::Duplicate,
+            State::Rejected,
+            State::Skipped,
+            State::Unsupported,
+        ]
+        .into_iter()
+        .map(|s| (s, 0))
+        .collect();
+        let none: Arc<[Arc<str>]> = Arc::from(Vec::new());
+        let mut lists: HashMap<Vec<u32>, Arc<[Arc<str>]>> = HashMap::new();
         let mut reports = Vec::with_capacity(records.len());
         for record in records {
             let mut report = RecordReport {
-                source: record.source.clone(),
-                original: record.original.clone(),
-                declared_type: record.declared_type.clone(),
+                source: record.source,
+                original: record.original,
+                declared_type: record.declared_type,
                 kind: None,
                 value: None,
                 state: State::Emitted,
                 reason: None,
                 duplicate_of: None,
-                queries: Vec::new(),
+                queries: Arc::clone(&none),
             };
-            match &record.state {
+            match record.state {
                 RecordState::Indicator(i) | RecordState::Duplicate(i) => {
-                    let indicator = &detection.indicators[*i];
+                    let indicator = &detection.indicators[i];
                     report.kind = Some(indicator.kind());
-                    report.value = Some(indicator.value.to_string());
+                    report.value = Some(values[i].clone());
                     if let RecordState::Duplicate(_) = record.state {
                         report.state = State::Duplicate;
-                        report.duplicate_of = Some(indicator.source.clone());
-                    } else if !hunted_mask[*i] {
+                        report.duplicate_of = Some(Box::new(indicator.source.clone()));
+                    } else if !hunted_mask[i] {
                         report.state = State::Unsupported;
                         report.reason = Some(format!(
                             "backend {} does not hunt {} indicators",
                             backend.name(),
                             indicator.kind()
                         ));
-                    } else if !queries_of[*i].is_empty() {
-                        report.queries.clone_from(&queries_of[*i]);
+                    } else if !queries_of[i].is_empty() {
+                        let list = lists.entry(std::mem::take(&mut queries_of[i]));
+                        report.queries = Arc::clone(list.or_insert_with_key(|qs| {
+                            qs.iter().map(|&q| names[q as usize].clone()).collect()
+                        }));
                     } else {
                         report.state = State::Skipped;
-                        report.reason = skipped[*i].map(str::to_string);
+                        report.reason = skipped[i].map(str::to_string);
                     }
                 }
                 RecordState::Rejected(reason) => {
                     report.state = State::Rejected;
-                    report.reason = Some(reason.clone());
+                    report.reason = Some(reason);
                 }
                 RecordState::Skipped(reason) => {
                     report.state = State::Skipped;
-                    report.reason = Some(reason.clone());
+                    report.reason = Some(reason);
                 }
             }
+            *counts.entry(report.state).or_default() += 1;
             reports.push(report);
         }
 
-        let mut counts = BTreeMap::new();
-        for state in [
-            State::Emitted,
-            State::Duplicate,
-            State::Rejected,
-            State::Skipped,
-            State::Unsupported,
-        ] {
-            counts.insert(state, reports.iter().filter(|r| r.state == state).count());
-        }
-        let queries = emission
-            .queries
-            .iter()
+        let Emission {
+            queries,
+            notes,
+            artifacts,
+            rules,
+            ..
+        } = emission;
+        let queries = queries
+            .into_iter()
             .map(|q| QueryReport {
-                name: q.name.clone(),
+                name: q.name,
                 backend: backend.name().to_string(),
-                target: q.target.clone(),
-                text: q.text.clone(),
-                indicators: q
-                    .indicators
-                    .iter()
-                    .map(|&i| detection.indicators[i].value.to_string())
-                    .collect(),
-                exclusions: q.exclusions.clone(),
+                target: q.target,
+                text: q.text,
+                indicators: q.indicators.iter().map(|&i| values[i].clone()).collect(),
+                exclusions: q.exclusions,
             })
             .collect();
         Ok(Summary {
@@ -206,9 +230,9 @@ impl Summary {
             queries,
             exclusions: detection.exclusions.clone(),
             warnings: detection.warnings.clone(),
-            notes: emission.notes.clone(),
-            artifacts: emission.artifacts.clone(),
-            rules: emission.rules.clone(),
+            notes,
+            artifacts,
+            rules,
         })
     }
 }

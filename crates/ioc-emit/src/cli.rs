@@ -9,11 +9,13 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ioc_core::{
-    find_backend, registered_backends, Backend, EmitOptions, ExclusionMode, Lookback, Mode, Output,
+    find_backend, registered_backends, Backend, DetectionBuilder, EmitOptions, ExclusionMode,
+    Lookback, Mode, Output,
 };
-use ioc_read::{DetectionFile, Format};
+use ioc_read::{DetectionFile, Format, StreamError};
 
 use crate::pipeline::{self, PipelineError};
+use crate::progress::Progress;
 use crate::{input, out_dir, output, warninglists};
 
 /// Turn threat-intel reports into hunting queries for your SIEM.
@@ -285,10 +287,9 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
     if let Some(profile) = &profile {
         check_profile(backend, profile)?;
     }
-    let mut inputs = Vec::with_capacity(cli.files.len());
+    let mut streams = Vec::with_capacity(cli.files.len());
     for file in &cli.files {
-        let input = input::load(file).map_err(|e| Failure::new(1, format!("{e:#}")))?;
-        inputs.push((input.name, input.text));
+        streams.push(input::open(file).map_err(|e| Failure::new(1, format!("{e:#}")))?);
     }
     let schedule = pick("schedule", cli.schedule, file.and_then(|f| f.schedule));
     let lookback = pick("lookback", cli.lookback, file.and_then(|f| f.lookback)).unwrap_or_else(
@@ -326,12 +327,28 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
         warninglists: load_warninglists(&cli.warninglists)?,
         drop_warninglisted: cli.drop_warninglisted,
     };
-    let outcome = pipeline::emit_full(&inputs, cli.from, &read_options, file, backend, &options)
-        .map_err(|e| match e {
-            PipelineError::Read(e) => Failure::new(1, e),
-            PipelineError::Emit(e) => Failure::new(3, e),
-            PipelineError::Coverage(e) => Failure::new(70, e),
-        })?;
+    let total = streams.iter().map(|s| s.size).sum::<Option<u64>>();
+    let progress = Progress::new(total, cli.quiet);
+    let read = |builder: &mut DetectionBuilder| {
+        for stream in streams {
+            let mut reader = progress.reader(stream.reader);
+            ioc_read::read_from(&stream.name, &mut reader, cli.from, &read_options, builder)
+                .map_err(|e| match e {
+                    StreamError::Read(e) => PipelineError::Read(e),
+                    StreamError::Io(e) => PipelineError::Input(e.to_string()),
+                })?;
+        }
+        progress.stage(&format!("emitting with {name}"));
+        Ok(())
+    };
+    let outcome = pipeline::run(read, file, backend, &options);
+    progress.clear();
+    let outcome = outcome.map_err(|e| match e {
+        PipelineError::Input(e) => Failure::new(1, e),
+        PipelineError::Read(e) => Failure::new(1, e),
+        PipelineError::Emit(e) => Failure::new(3, e),
+        PipelineError::Coverage(e) => Failure::new(70, e),
+    })?;
     output::report(&outcome.summary);
     let summary = &outcome.summary;
     if let Some(dir) = &cli.out_dir {
@@ -350,13 +367,17 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
                 ),
             ));
         }
-        let text = match (cli.format, output) {
-            (OutputFormat::Text, Output::Queries) => output::queries_text(summary),
-            (OutputFormat::Text, Output::Rules) => output::rules_text(summary),
-            (OutputFormat::Json, _) => output::json(summary),
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+        let written = match (cli.format, output) {
+            (OutputFormat::Text, Output::Queries) => {
+                out.write_all(output::queries_text(summary).as_bytes())
+            }
+            (OutputFormat::Text, Output::Rules) => {
+                out.write_all(output::rules_text(summary).as_bytes())
+            }
+            (OutputFormat::Json, _) => output::write_json(&mut out, summary),
         };
-        let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())
+        written
             .and_then(|()| out.flush())
             .map_err(|e| Failure::new(1, format!("cannot write the output: {e}")))?;
     }

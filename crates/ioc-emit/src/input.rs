@@ -1,13 +1,202 @@
 //! Loading inputs: files, or standard input for `-`.
 //!
-//! Every failure names the input and, where there is one, the place in it.
+//! Inputs are opened as streams ([`open`]): the readers take what they need, so a million-row
+//! export is never held whole. The text checks (not empty, not binary, valid UTF-8) run on the
+//! bytes as they pass, in [`Checked`]. Every failure names the input and, where there is one,
+//! the place in it.
 
-use std::io::Read;
+use std::io::{self, BufRead, Read};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-/// One input, read whole and checked to be text.
+/// One input opened for reading.
+pub struct Stream {
+    /// The name used in every location: the path as given, or `<stdin>`.
+    pub name: String,
+    /// The size in bytes, when it is known before reading (a file).
+    pub size: Option<u64>,
+    pub reader: Checked<Box<dyn Read>>,
+}
+
+/// Opens a file, or standard input for `-`.
+pub fn open(arg: &str) -> Result<Stream> {
+    if arg == "-" {
+        let name = "<stdin>".to_string();
+        let reader: Box<dyn Read> = Box::new(io::stdin());
+        return Ok(Stream {
+            reader: Checked::new(&name, reader),
+            name,
+            size: None,
+        });
+    }
+    let path = Path::new(arg);
+    let meta = std::fs::metadata(path).with_context(|| format!("{arg}: cannot open"))?;
+    if meta.is_dir() {
+        bail!("{arg}: is a directory, not a file");
+    }
+    let file = std::fs::File::open(path).with_context(|| format!("{arg}: cannot read"))?;
+    Ok(Stream {
+        name: arg.to_string(),
+        size: Some(meta.len()),
+        reader: Checked::new(arg, Box::new(file)),
+    })
+}
+
+/// The bytes at the start of a file in which a NUL byte means "binary", as `grep` decides.
+const BINARY_PROBE: u64 = 8192;
+
+/// A reader that passes bytes through unchanged and fails, naming the place, when the input is
+/// empty, holds a NUL byte near its start, or is not UTF-8. It validates across read
+/// boundaries, so a reader after it may turn any whole line into text.
+pub struct Checked<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    name: String,
+    /// Bytes read so far, line breaks among them, and the offset just after the last one.
+    offset: u64,
+    breaks: u64,
+    line_start: u64,
+    /// The start of a UTF-8 sequence cut by the end of the last chunk.
+    carry: Vec<u8>,
+}
+
+impl<R: Read> Checked<R> {
+    pub fn new(name: &str, inner: R) -> Self {
+        Checked {
+            inner,
+            buf: vec![0; 256 * 1024],
+            pos: 0,
+            len: 0,
+            name: name.to_string(),
+            offset: 0,
+            breaks: 0,
+            line_start: 0,
+            carry: Vec::new(),
+        }
+    }
+
+    /// The error for the byte at offset `at`, which lies in `chunk` (starting at `offset`) or,
+    /// for a sequence cut by a chunk's end, just before it on the current line.
+    fn error(&self, chunk: &[u8], at: u64, what: &str) -> io::Error {
+        let (mut line, mut line_start) = (self.breaks + 1, self.line_start);
+        if at > self.offset {
+            let before = &chunk[..(at - self.offset) as usize];
+            for (p, _) in before.iter().enumerate().filter(|(_, &b)| b == b'\n') {
+                line += 1;
+                line_start = self.offset + p as u64 + 1;
+            }
+        }
+        let column = at - line_start + 1;
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}:{line}:{column}: {what}", self.name),
+        )
+    }
+
+    fn invalid(&self, chunk: &[u8], at: u64) -> io::Error {
+        self.error(chunk, at, &format!("invalid UTF-8 at byte {at}"))
+    }
+
+    /// Checks `chunk`, the next bytes of the input, and moves the position past it.
+    fn check(&mut self, chunk: &[u8]) -> io::Result<()> {
+        if self.offset < BINARY_PROBE {
+            let probe = &chunk[..chunk.len().min((BINARY_PROBE - self.offset) as usize)];
+            if let Some(p) = probe.iter().position(|&b| b == 0) {
+                let what = "a NUL byte; this looks like a binary file, not a report";
+                return Err(self.error(chunk, self.offset + p as u64, what));
+            }
+        }
+        // Complete a sequence cut by the last chunk, then check the rest in one go.
+        let mut rest = chunk;
+        if !self.carry.is_empty() {
+            let start = self.offset - self.carry.len() as u64;
+            let want = utf8_len(self.carry[0]);
+            let take = want.saturating_sub(self.carry.len()).min(rest.len());
+            self.carry.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            match std::str::from_utf8(&self.carry) {
+                Ok(_) => self.carry.clear(),
+                Err(e) if e.error_len().is_some() || self.carry.len() >= want => {
+                    return Err(self.invalid(chunk, start));
+                }
+                Err(_) => {}
+            }
+        }
+        if let Err(e) = std::str::from_utf8(rest) {
+            let bad = chunk.len() - rest.len() + e.valid_up_to();
+            match e.error_len() {
+                Some(_) => return Err(self.invalid(chunk, self.offset + bad as u64)),
+                None => self.carry.extend_from_slice(&chunk[bad..]),
+            }
+        }
+        for (p, _) in chunk.iter().enumerate().filter(|(_, &b)| b == b'\n') {
+            self.breaks += 1;
+            self.line_start = self.offset + p as u64 + 1;
+        }
+        self.offset += chunk.len() as u64;
+        Ok(())
+    }
+}
+
+/// The length of the UTF-8 sequence that `lead` starts (1 for a byte that starts none, which
+/// the check then refuses).
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
+}
+
+impl<R: Read> BufRead for Checked<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.len {
+            let mut buf = std::mem::take(&mut self.buf);
+            let read = loop {
+                match self.inner.read(&mut buf) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    other => break other,
+                }
+            };
+            let checked = read.and_then(|n| {
+                if n == 0 && self.offset == 0 {
+                    let empty = format!("{}: the file is empty", self.name);
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, empty));
+                }
+                if n == 0 && !self.carry.is_empty() {
+                    let at = self.offset - self.carry.len() as u64;
+                    return Err(self.invalid(&[], at));
+                }
+                self.check(&buf[..n]).map(|()| n)
+            });
+            self.buf = buf;
+            self.len = checked?;
+            self.pos = 0;
+        }
+        Ok(&self.buf[self.pos..self.len])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.len);
+    }
+}
+
+impl<R: Read> Read for Checked<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+/// One input, read whole and checked to be text: for a detection file, which is small and
+/// parsed at once.
 pub struct Input {
     /// The name used in every location: the path as given, or `<stdin>`.
     pub name: String,
@@ -34,11 +223,16 @@ pub fn load(arg: &str) -> Result<Input> {
     Ok(Input { name, text })
 }
 
+/// The whole-input form of the checks [`Checked`] makes on a stream; the fuzz targets call it.
 pub(crate) fn into_text(name: &str, bytes: Vec<u8>) -> Result<String> {
     if bytes.is_empty() {
         bail!("{name}: the file is empty");
     }
-    if let Some(at) = bytes.iter().take(8192).position(|&b| b == 0) {
+    if let Some(at) = bytes
+        .iter()
+        .take(BINARY_PROBE as usize)
+        .position(|&b| b == 0)
+    {
         let (line, column) = position(&bytes, at);
         bail!("{name}:{line}:{column}: a NUL byte; this looks like a binary file, not a report");
     }
@@ -76,23 +270,54 @@ mod tests {
 
     #[test]
     fn invalid_utf8_names_the_line_and_column() {
-        let err = into_text("x.md", b"ok\nab\xffc".to_vec()).unwrap_err();
-        assert_eq!(err.to_string(), "x.md:2:3: invalid UTF-8 at byte 5");
+        let err = stream(b"ok\nab\xffc", 64).unwrap_err();
+        assert_eq!(err, "x.md:2:3: invalid UTF-8 at byte 5");
+    }
+
+    /// Reads `bytes` through [`Checked`] in chunks of `size`, as a slow pipe would give them.
+    fn stream(bytes: &[u8], size: usize) -> Result<Vec<u8>, String> {
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(self.1).min(out.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut out = Vec::new();
+        Checked::new("x.md", Trickle(bytes, size))
+            .read_to_end(&mut out)
+            .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
+    #[test]
+    fn the_stream_check_names_the_same_place_as_the_whole_check() {
+        let bad = "ok\nab\u{e9}\u{1F600}c".as_bytes().to_vec();
+        for size in [1, 2, 3, 5, 64] {
+            assert_eq!(stream(&bad, size).unwrap(), bad);
+            let mut cut = bad.clone();
+            cut.truncate(cut.len() - 2);
+            cut.extend_from_slice(b"\nz\xff");
+            let want = into_text("x.md", cut.clone()).unwrap_err().to_string();
+            assert_eq!(stream(&cut, size).unwrap_err(), want, "chunks of {size}");
+            let mut early = b"first\nx".to_vec();
+            early.extend_from_slice(&"\u{e9}".as_bytes()[..1]);
+            early.extend_from_slice(b"y");
+            let want = into_text("x.md", early.clone()).unwrap_err().to_string();
+            assert_eq!(stream(&early, size).unwrap_err(), want, "chunks of {size}");
+        }
+        assert!(stream(b"a\0b", 1)
+            .unwrap_err()
+            .contains("x.md:1:2: a NUL byte"));
+        assert_eq!(stream(b"", 4).unwrap_err(), "x.md: the file is empty");
     }
 
     #[test]
     fn binary_and_empty_inputs_are_refused() {
-        assert!(into_text("b", vec![1, 0, 2])
-            .unwrap_err()
-            .to_string()
-            .contains("binary"));
-        assert!(into_text("e", Vec::new())
-            .unwrap_err()
-            .to_string()
-            .contains("empty"));
-        assert_eq!(
-            into_text("bom", "\u{feff}hi".as_bytes().to_vec()).unwrap(),
-            "hi"
-        );
+        assert!(stream(&[1, 0, 2], 64).unwrap_err().contains("binary"));
+        assert!(stream(b"", 64).unwrap_err().contains("empty"));
+        assert!(into_text("b", vec![1, 0, 2]).is_err());
     }
 }

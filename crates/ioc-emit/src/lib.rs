@@ -15,13 +15,16 @@ mod input;
 mod out_dir;
 mod output;
 mod pipeline;
+mod progress;
 mod warninglists;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
 pub use cli::Cli;
-pub use pipeline::{emit, emit_detection, emit_full, emit_with, Outcome, PipelineError};
+pub use pipeline::{
+    emit, emit_detection, emit_full, emit_with, run as emit_from, Outcome, PipelineError,
+};
 
 /// Runs the command line with the process's arguments.
 pub fn main() -> ExitCode {

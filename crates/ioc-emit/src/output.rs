@@ -50,6 +50,13 @@ pub fn json(summary: &Summary) -> String {
     text
 }
 
+/// Writes the whole summary as pretty JSON, queries included, and a line break: [`json`]
+/// without building the text first.
+pub fn write_json(out: &mut impl std::io::Write, summary: &Summary) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, summary).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
+}
+
 /// Logs the account of the run: counts at info level, every row not emitted as a warning
 /// (duplicates at info), and the notes.
 pub fn report(summary: &Summary) {

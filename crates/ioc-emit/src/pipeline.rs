@@ -15,6 +15,9 @@ pub struct Outcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
+    /// An input could not be opened or read as text; the message names it and the place.
+    #[error("{0}")]
+    Input(String),
     #[error(transparent)]
     Read(#[from] ReadError),
     #[error(transparent)]
@@ -54,13 +57,33 @@ pub fn emit_full(
     backend: &dyn Backend,
     options: &EmitOptions,
 ) -> Result<Outcome, PipelineError> {
-    let (mut detection, records) = read_all(inputs, format, read_options)?;
+    let read = |builder: &mut DetectionBuilder| {
+        for (name, text) in inputs {
+            ioc_read::read_with(name, text, format, read_options, builder)?;
+        }
+        Ok(())
+    };
+    run(read, detection_file, backend, options)
+}
+
+/// Runs the pipeline on whatever `read` puts into the builder: the reading is the caller's, so
+/// the CLI streams its inputs from files where the text API above hands them over whole, and
+/// both share everything after it.
+pub fn run(
+    read: impl FnOnce(&mut DetectionBuilder) -> Result<(), PipelineError>,
+    detection_file: Option<&DetectionFile>,
+    backend: &dyn Backend,
+    options: &EmitOptions,
+) -> Result<Outcome, PipelineError> {
+    let mut builder = DetectionBuilder::new();
+    read(&mut builder)?;
+    let (mut detection, records) = builder.finish();
     if let Some(file) = detection_file {
         for note in file.apply(&mut detection) {
             log::info!("{note}");
         }
     }
-    emit_detection(&detection, &records, backend, options)
+    emit_owned(detection, records, backend, options)
 }
 
 /// Reads every input into one detection and the record of every input row.
@@ -84,21 +107,32 @@ pub fn emit_detection(
     backend: &dyn Backend,
     options: &EmitOptions,
 ) -> Result<Outcome, PipelineError> {
+    emit_owned(detection.clone(), records.to_vec(), backend, options)
+}
+
+/// [`emit_detection`] on a detection and records the run owns: the summary takes their strings
+/// instead of copying them, which at a million records halves the run's memory.
+fn emit_owned(
+    mut detection: Detection,
+    records: Vec<Record>,
+    backend: &dyn Backend,
+    options: &EmitOptions,
+) -> Result<Outcome, PipelineError> {
     let supported = backend.kinds();
     let hunted: Vec<usize> = (0..detection.indicators.len())
         .filter(|&i| supported.contains(&detection.indicators[i].kind()))
         .collect();
     // The backend sees only the kinds it declared; the rest are reported as unsupported.
     let emission = if hunted.len() == detection.indicators.len() {
-        backend.emit(detection, options)?
+        backend.emit(&detection, options)?
     } else {
+        // Everything but the indicators is cloned; of those, only the visible ones.
+        let indicators = std::mem::take(&mut detection.indicators);
         let visible = Detection {
-            indicators: hunted
-                .iter()
-                .map(|&i| detection.indicators[i].clone())
-                .collect(),
+            indicators: hunted.iter().map(|&i| indicators[i].clone()).collect(),
             ..detection.clone()
         };
+        detection.indicators = indicators;
         let mut emission = backend.emit(&visible, options)?;
         for query in &mut emission.queries {
             for i in &mut query.indicators {
@@ -110,15 +144,22 @@ pub fn emit_detection(
         }
         emission
     };
+    // The backend is done with the indicators' metadata and original text (each record keeps
+    // its own): at a million indicators, freeing them first keeps the summary's lists from
+    // adding to them.
+    for indicator in &mut detection.indicators {
+        indicator.meta = Default::default();
+        indicator.original = String::new();
+    }
     let summary = Summary::build(
         backend,
         options
             .profile
             .as_deref()
             .or(backend.profiles().first().copied()),
-        detection,
+        &detection,
         records,
-        &emission,
+        emission,
         &hunted,
     )?;
     Ok(Outcome { summary })

@@ -568,3 +568,62 @@ fn settings_reach_the_backend_which_refuses_unknown_ones() {
         );
     }
 }
+
+/// A ThreatFox export longer than the readers' look-ahead is streamed row by row; the account
+/// must be the one the whole-text reader gives.
+#[test]
+fn a_long_threatfox_export_streams_to_the_same_account() {
+    let mut text = String::from(
+        "# ThreatFox IOCs: long export\n# \"first_seen_utc\",\"ioc_value\",\"ioc_type\"\n",
+    );
+    for i in 0..4000 {
+        text.push_str(&format!(
+            "\"2026-01-01 00:00:00\", \"h{i}.stream-test.example\", \"domain\"\n"
+        ));
+        if i % 1000 == 0 {
+            text.push_str("\"2026-01-01 00:00:00\", \"not a host\", \"domain\"\n");
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("ioc-emit-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("long.csv");
+    std::fs::write(&path, &text).unwrap();
+    let output = ioc_emit(&[
+        "--backend",
+        "spl",
+        "--format",
+        "json",
+        "-q",
+        path.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let streamed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+
+    let name = path.to_string_lossy().to_string();
+    let inputs = [(name, text)];
+    let backend = ioc_core::find_backend("spl").unwrap();
+    let whole = ioc_emit::emit(&inputs, None, backend, &ioc_core::EmitOptions::default()).unwrap();
+    assert_eq!(streamed, serde_json::to_value(&whole.summary).unwrap());
+    assert_eq!(streamed["counts"]["rejected"], 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Progress is drawn only on a terminal: a big input read with standard error in a pipe, as
+/// here, in CI or in a script, leaves no bar in it.
+#[test]
+fn no_progress_when_standard_error_is_not_a_terminal() {
+    let mut text = String::from(
+        "# ThreatFox IOCs: big export\n# \"ioc_value\",\"ioc_type\"\n\
+         \"big.stream-test.example\", \"domain\"\n",
+    );
+    // Blank lines are skipped at once, and make the input as big as a real export.
+    text.push_str(&"\n".repeat(11 * 1024 * 1024));
+    let dir = std::env::temp_dir().join(format!("ioc-emit-progress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.csv");
+    std::fs::write(&path, &text).unwrap();
+    let output = ioc_emit(&["--backend", "spl", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,7 +1,9 @@
 //! Readers: turn each input format into the ioc-emit model.
 //!
 //! A reader walks its input and hands every record to a [`DetectionBuilder`], which accounts
-//! for it. Readers work on text already in memory; opening files is the caller's job.
+//! for it. Readers work on text in memory, or, for the ThreatFox CSV export, on a stream of
+//! lines ([`read_from`]), so a feed of a million rows is read without holding its text.
+//! Opening files is the caller's job.
 
 pub mod detection_file;
 pub mod policy;
@@ -20,6 +22,7 @@ mod threatfox_csv;
 mod threatfox_json;
 
 use std::fmt;
+use std::io::{BufRead, Read};
 
 use ioc_core::{DetectionBuilder, Metadata, Source};
 
@@ -247,6 +250,68 @@ fn read_as(
     Ok(format)
 }
 
+/// Why a stream could not be read: the input is wrong, or reading it failed (the caller's
+/// reader says where).
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// How much of a stream is looked at to tell its format: enough for the ThreatFox header and
+/// a CSV's header line, and small enough that a short input is read whole.
+pub const PEEK_BYTES: usize = 64 * 1024;
+
+/// Reads one input from a stream of UTF-8 text.
+///
+/// An input that fits in [`PEEK_BYTES`] is read whole and handed to [`read_with`], so it reads
+/// exactly as text does. A longer one is read row by row when it is a ThreatFox CSV export (by
+/// `format`, or detected from its first lines); any other is read whole.
+pub fn read_from(
+    name: &str,
+    input: &mut dyn BufRead,
+    format: Option<Format>,
+    options: &ReadOptions,
+    builder: &mut DetectionBuilder,
+) -> Result<Format, StreamError> {
+    let mut head = Vec::with_capacity(PEEK_BYTES);
+    input.take(PEEK_BYTES as u64).read_to_end(&mut head)?;
+    let whole = head.len() < PEEK_BYTES;
+    if !whole {
+        // Finish the line, so detection sees whole lines only.
+        input.read_until(b'\n', &mut head)?;
+    }
+    let text = String::from_utf8(head)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    if whole {
+        return Ok(read_with(name, &text, format, options, builder)?);
+    }
+    let streamed = match format {
+        Some(format) => format == Format::ThreatfoxCsv,
+        None => {
+            let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            let json = body.trim_start().starts_with(['{', '[']);
+            !json && threatfox_csv::looks_like(body)
+        }
+    };
+    if !streamed {
+        let mut text = text;
+        input.read_to_string(&mut text)?;
+        return Ok(read_with(name, &text, format, options, builder)?);
+    }
+    builder.add_source(base_name(name));
+    let mut intake = Intake::new(builder, options);
+    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut stream = body.as_bytes().chain(input);
+    threatfox_csv::read_stream(name, &mut stream, &mut intake).map_err(|e| match e {
+        threatfox_csv::StreamError::Read(e) => StreamError::Read(e),
+        threatfox_csv::StreamError::Io(e) => StreamError::Io(e),
+    })?;
+    Ok(Format::ThreatfoxCsv)
+}
+
 /// The last component of a path, for query comments: where a file sat on the analyst's machine
 /// means nothing in a deployed rule.
 fn base_name(name: &str) -> &str {
@@ -396,6 +461,47 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(detect(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn a_long_export_streams_and_reads_as_its_text_does() {
+        let mut text = String::from(
+            "# ThreatFox IOCs: long\n# \"ioc_value\",\"ioc_type\",\"malware_printable\"\n",
+        );
+        let mut n = 0;
+        while text.len() < 3 * PEEK_BYTES {
+            text.push_str(&format!("\"h{n}.example.com\", \"domain\", \"Fam\"\n"));
+            n += 1;
+        }
+        text.push_str("\"bad value\", \"domain\", \"Fam\"\n");
+        let mut whole = DetectionBuilder::new();
+        read("tf.csv", &text, None, &mut whole).unwrap();
+        let mut streamed = DetectionBuilder::new();
+        let format = read_from(
+            "tf.csv",
+            &mut text.as_bytes(),
+            None,
+            &ReadOptions::default(),
+            &mut streamed,
+        )
+        .unwrap();
+        assert_eq!(format, Format::ThreatfoxCsv);
+        assert_eq!(streamed.finish(), whole.finish());
+
+        // Anything else that is long is read whole, as before.
+        let rows: String = (0..8000)
+            .map(|i| format!("h{i}.example.org,domain\n"))
+            .collect();
+        let csv = format!("value,type\n{rows}");
+        let mut b = DetectionBuilder::new();
+        let format = read_from(
+            "v.csv",
+            &mut csv.as_bytes(),
+            None,
+            &ReadOptions::default(),
+            &mut b,
+        );
+        assert_eq!(format.unwrap(), Format::Csv);
     }
 
     #[test]

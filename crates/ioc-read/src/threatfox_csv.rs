@@ -2,15 +2,17 @@
 //!
 //! The export opens with `#` comment lines, the last of which names the columns. Its rows quote
 //! every field and separate them with `", "`, a comma and a space, which CSV does not allow
-//! before a quote; null is written `None`. The space is taken out before the `csv` crate reads
-//! the rows, so that quoted fields (tags hold commas) are split correctly and no value keeps a
-//! stray quote or a leading space.
+//! before a quote; null is written `None`. The rows are split here, line by line from any
+//! [`BufRead`], so a full export (over a million rows) is read without holding its text: a
+//! blank after a separator outside quotes is skipped, quotes group a field (tags hold commas),
+//! `""` inside quotes is a quote, a quoted field may run over several lines, and every field is
+//! trimmed, as the `csv` crate reads a well-formed file with trimming on. Each record keeps the
+//! line it starts on.
 
-use csv::{ReaderBuilder, StringRecord, Trim};
+use std::io::BufRead;
 
 use ioc_core::{Metadata, Source};
 
-use crate::generic_csv::LineIndex;
 use crate::intake::{Found, Intake};
 use crate::threatfox_json::Families;
 use crate::{parse_confidence, parse_date, ReadError};
@@ -44,9 +46,85 @@ pub(crate) fn looks_like(text: &str) -> bool {
         .any(|l| l.to_ascii_lowercase().contains("threatfox") || l.contains("\"ioc_value\""))
 }
 
-/// Reads a ThreatFox CSV export.
+/// Reads a ThreatFox CSV export held in memory.
 pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<(), ReadError> {
-    let columns = match header(text) {
+    read_stream(name, &mut text.as_bytes(), intake).map_err(|e| match e {
+        StreamError::Read(e) => e,
+        StreamError::Io(e) => ReadError::new(Source::line(name, 1), e.to_string()),
+    })
+}
+
+/// Why a stream could not be read: the input itself is wrong, or reading it failed.
+#[derive(Debug)]
+pub(crate) enum StreamError {
+    Read(ReadError),
+    Io(std::io::Error),
+}
+
+/// Reads a ThreatFox CSV export from `input`, one record at a time.
+pub(crate) fn read_stream(
+    name: &str,
+    input: &mut dyn BufRead,
+    intake: &mut Intake<'_>,
+) -> Result<(), StreamError> {
+    let mut lines = Lines::new(input);
+    let mut header: Option<String> = None;
+    let mut at: Option<Columns> = None;
+    let mut families = Families::default();
+    let mut record = Record::default();
+    let mut in_header = true;
+    loop {
+        let start = match lines.next_record(&mut record, in_header) {
+            Ok(Some(start)) => start,
+            Ok(None) => break,
+            Err(LineError::Io(e)) => return Err(StreamError::Io(e)),
+            Err(LineError::Utf8(line)) => {
+                let found = Found {
+                    source: Source::line(name, line),
+                    raw: "",
+                    declared: None,
+                    meta: Metadata::default(),
+                };
+                intake.reject(found, "cannot read the row: it is not valid UTF-8");
+                continue;
+            }
+        };
+        if let Some(comment) = record.comment.take() {
+            if in_header && comment.contains("ioc_value") {
+                header = Some(comment);
+            }
+            continue;
+        }
+        in_header = false;
+        let columns = match &at {
+            Some(columns) => columns,
+            None => at.insert(columns(name, header.as_deref(), intake)?),
+        };
+        if let Some(family) = columns
+            .malware
+            .and_then(|i| record.get(i))
+            .and_then(non_null)
+        {
+            families.note(family);
+        }
+        read_row(name, start, &record, columns, intake);
+    }
+    if at.is_none() {
+        // No data row: the header is still checked, as for a file with rows.
+        columns(name, header.as_deref(), intake)?;
+    }
+    families.name_detection(intake);
+    Ok(())
+}
+
+/// Where each field of interest sits in a row, from the header comment or the export's usual
+/// order.
+fn columns(
+    name: &str,
+    header: Option<&str>,
+    intake: &mut Intake<'_>,
+) -> Result<Columns, StreamError> {
+    let columns = match header.map(header_columns) {
         Some(columns) => columns,
         None => {
             intake.warn(
@@ -57,14 +135,14 @@ pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<()
         }
     };
     let index = |name: &str| columns.iter().position(|c| c == name);
-    let value_at = index("ioc_value").ok_or_else(|| {
-        ReadError::new(
+    let value = index("ioc_value").ok_or_else(|| {
+        StreamError::Read(ReadError::new(
             Source::line(name, 1),
             "the column header has no ioc_value column",
-        )
+        ))
     })?;
-    let at = Columns {
-        value: value_at,
+    Ok(Columns {
+        value,
         kind: index("ioc_type"),
         threat_type: index("threat_type"),
         malware: index("malware_printable").or_else(|| index("fk_malware")),
@@ -72,43 +150,7 @@ pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<()
         confidence: index("confidence_level"),
         reference: index("reference"),
         tags: index("tags"),
-    };
-
-    let normalized = close_gaps(text);
-    let mut reader = ReaderBuilder::new()
-        .has_headers(false)
-        .comment(Some(b'#'))
-        .flexible(true)
-        .trim(Trim::All)
-        .from_reader(normalized.as_bytes());
-    let lines = LineIndex::new(&normalized, true);
-    let mut record = StringRecord::new();
-    let mut families = Families::default();
-    loop {
-        let fallback = reader.position().byte();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = lines.line(record.position().map_or(fallback, |p| p.byte()));
-                if let Some(family) = at.malware.and_then(|i| record.get(i)).and_then(non_null) {
-                    families.note(family);
-                }
-                read_row(name, line, &record, &at, intake);
-            }
-            Err(e) => {
-                let line = lines.line(e.position().map_or(fallback, |p| p.byte()));
-                let found = Found {
-                    source: Source::line(name, line),
-                    raw: "",
-                    declared: None,
-                    meta: Metadata::default(),
-                };
-                intake.reject(found, format!("cannot read the row: {e}"));
-            }
-        }
-    }
-    families.name_detection(intake);
-    Ok(())
+    })
 }
 
 /// Where each field of interest sits in a row.
@@ -123,7 +165,7 @@ struct Columns {
     tags: Option<usize>,
 }
 
-fn read_row(name: &str, line: u32, record: &StringRecord, at: &Columns, intake: &mut Intake<'_>) {
+fn read_row(name: &str, line: u32, record: &Record, at: &Columns, intake: &mut Intake<'_>) {
     let field = |i: Option<usize>| i.and_then(|i| record.get(i)).and_then(non_null);
     let source = Source::line(name, line);
     let Some(value) = field(Some(at.value)) else {
@@ -165,43 +207,172 @@ fn non_null(field: &str) -> Option<&str> {
     (!field.is_empty() && field != "None").then_some(field)
 }
 
-/// The column names from the last comment line that names `ioc_value`.
-fn header(text: &str) -> Option<Vec<String>> {
-    let line = text
-        .lines()
-        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-        .filter(|l| l.contains("ioc_value"))
-        .last()?;
+/// The column names in a header comment line, lower-cased.
+fn header_columns(line: &str) -> Vec<String> {
     let body = line.trim_start().trim_start_matches('#');
-    let body = close_gaps(body);
-    let mut reader = ReaderBuilder::new()
-        .has_headers(false)
-        .trim(Trim::All)
-        .from_reader(body.as_bytes());
-    let record = reader.records().next()?.ok()?;
-    Some(record.iter().map(|c| c.to_ascii_lowercase()).collect())
+    let mut record = Record::default();
+    record.split(body);
+    record.iter().map(|c| c.to_ascii_lowercase()).collect()
 }
 
-/// Removes the blanks that follow a field separator, outside quotes, so that `"a", "b"` reads
-/// as two quoted fields. Quotes inside a quoted field are doubled, which toggles the state
-/// twice and so leaves it right. Line breaks are kept, so line numbers still match the input.
-fn close_gaps(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_quotes = false;
-    let mut after_comma = false;
-    for c in text.chars() {
-        if after_comma && (c == ' ' || c == '\t') {
-            continue;
-        }
-        after_comma = false;
-        match c {
-            '"' => in_quotes = !in_quotes,
-            ',' if !in_quotes => after_comma = true,
-            _ => {}
-        }
-        out.push(c);
+/// One record's fields, in one buffer.
+#[derive(Debug, Default)]
+struct Record {
+    text: String,
+    /// The end of each field in `text`.
+    ends: Vec<usize>,
+    /// The whole line, when the record is a comment.
+    comment: Option<String>,
+    /// Whether a quoted field is still open at the end of what was split so far.
+    open: bool,
+}
+
+impl Record {
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.text[start..end])
     }
-    out
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len()).filter_map(|i| self.get(i))
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+        self.comment = None;
+        self.open = false;
+    }
+
+    /// Splits one line (without its line break) into fields, continuing a quoted field left
+    /// open by the line before; leaves `open` set when a quote is still open at its end.
+    ///
+    /// As in the `csv` crate: a quote opens a quoted field only at the field's start, `""`
+    /// inside one is a quote, and text after the closing quote is kept as it is.
+    fn split(&mut self, line: &str) {
+        let mut quoted = self.open;
+        let mut at_start = !self.open;
+        if self.open {
+            // The line break belongs to the quoted field.
+            self.text.push('\n');
+        }
+        let mut field_start = self.ends.last().copied().unwrap_or(0);
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            if at_start && (c == ' ' || c == '\t') {
+                // The export's blank after a separator; a field's own blanks are trimmed.
+                continue;
+            }
+            let was_start = std::mem::replace(&mut at_start, false);
+            match c {
+                '"' if quoted => {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                        self.text.push('"');
+                    } else {
+                        quoted = false;
+                    }
+                }
+                '"' if was_start => quoted = true,
+                ',' if !quoted => {
+                    self.end_field(field_start);
+                    field_start = self.text.len();
+                    at_start = true;
+                }
+                c => self.text.push(c),
+            }
+        }
+        self.open = quoted;
+        if !quoted {
+            self.end_field(field_start);
+        }
+    }
+
+    /// Ends the field that began at `start`, trimmed.
+    fn end_field(&mut self, start: usize) {
+        let field = &self.text[start..];
+        if field.trim().len() != field.len() {
+            let kept = field.trim().to_string();
+            self.text.truncate(start);
+            self.text.push_str(&kept);
+        }
+        self.ends.push(self.text.len());
+    }
+}
+
+/// Why a line could not be had.
+enum LineError {
+    Io(std::io::Error),
+    /// The record starting on this line is not UTF-8.
+    Utf8(u32),
+}
+
+/// Physical lines with their numbers, joined into records.
+struct Lines<'r> {
+    input: &'r mut dyn BufRead,
+    bytes: Vec<u8>,
+    line: u32,
+}
+
+impl<'r> Lines<'r> {
+    fn new(input: &'r mut dyn BufRead) -> Self {
+        Lines {
+            input,
+            bytes: Vec::with_capacity(512),
+            line: 0,
+        }
+    }
+
+    /// Reads the next physical line into `bytes`, without its line break; `false` at the end.
+    fn next_line(&mut self) -> Result<bool, std::io::Error> {
+        self.bytes.clear();
+        if self.input.read_until(b'\n', &mut self.bytes)? == 0 {
+            return Ok(false);
+        }
+        self.line = self.line.saturating_add(1);
+        if self.bytes.ends_with(b"\n") {
+            self.bytes.pop();
+        }
+        if self.bytes.ends_with(b"\r") {
+            self.bytes.pop();
+        }
+        Ok(true)
+    }
+
+    /// Reads the next record (skipping blank lines) into `record`; returns the line it starts
+    /// on, or `None` at the end. A line starting with `#` is a comment, kept whole; in the header
+    /// block (`header`) a leading blank before the `#` is allowed, as the export's header is read.
+    fn next_record(&mut self, record: &mut Record, header: bool) -> Result<Option<u32>, LineError> {
+        record.clear();
+        loop {
+            if !self.next_line().map_err(LineError::Io)? {
+                return Ok(None);
+            }
+            if !self.bytes.is_empty() {
+                break;
+            }
+        }
+        let start = self.line;
+        loop {
+            let Ok(text) = std::str::from_utf8(&self.bytes) else {
+                // Skip the rest of an open record: its end cannot be told apart.
+                record.clear();
+                return Err(LineError::Utf8(start));
+            };
+            if !record.open && record.ends.is_empty() {
+                let trimmed = if header { text.trim_start() } else { text };
+                if trimmed.starts_with('#') {
+                    record.comment = Some(text.to_string());
+                    return Ok(Some(start));
+                }
+            }
+            record.split(text);
+            if !record.open || !self.next_line().map_err(LineError::Io)? {
+                return Ok(Some(start));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -258,8 +429,56 @@ mod tests {
         );
     }
 
+    /// The export quotes every column name of its header comment, the first one too:
+    /// `# "first_seen_utc","ioc_id",...`. The whole-text reader kept the quote that follows the
+    /// `# ` on the first name, so `first_seen_utc` was never found and no first-seen date was
+    /// read.
     #[test]
-    fn gaps_close_only_outside_quotes() {
-        assert_eq!(close_gaps("\"a\", \"b, c\",  d"), "\"a\",\"b, c\",d");
+    fn the_first_header_column_is_found_despite_its_quote() {
+        let columns = header_columns(SAMPLE.lines().nth(4).unwrap());
+        assert_eq!(columns[0], "first_seen_utc");
+        let mut b = DetectionBuilder::new();
+        let options = ReadOptions::default();
+        read("tf.csv", SAMPLE, &mut Intake::new(&mut b, &options)).unwrap();
+        let (d, _) = b.finish();
+        let dates: Vec<Option<&str>> = d
+            .indicators
+            .iter()
+            .map(|i| i.meta.first_seen.as_deref())
+            .collect();
+        assert_eq!(dates, [Some("2026-03-01"), Some("2026-03-01")]);
+    }
+
+    fn fields(lines: &[&str]) -> Vec<String> {
+        let mut record = Record::default();
+        for line in lines {
+            record.split(line);
+        }
+        assert!(!record.open);
+        record.iter().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn fields_split_on_separators_outside_quotes_only() {
+        assert_eq!(fields(&["\"a\", \"b, c\",  d"]), ["a", "b, c", "d"]);
+        assert_eq!(
+            fields(&["\"say \"\"hi\"\"\", x\"y\""]),
+            ["say \"hi\"", "x\"y\""]
+        );
+        assert_eq!(fields(&["\" a \",,\"\""]), ["a", "", ""]);
+        assert_eq!(fields(&["\"two", "lines\", \"b\""]), ["two\nlines", "b"]);
+    }
+
+    #[test]
+    fn a_record_starts_on_its_own_line_after_comments_blanks_and_long_fields() {
+        let text = "# \"ioc_value\",\"ioc_type\"\n\n\"a.example.com\", \"domain\"\n\
+                    # a comment\n\"multi\nline.example\", \"domain\"\n\"b.example.com\", \"domain\"\n";
+        let mut b = DetectionBuilder::new();
+        let options = ReadOptions::default();
+        read("t.csv", text, &mut Intake::new(&mut b, &options)).unwrap();
+        let (_, records) = b.finish();
+        let lines: Vec<Option<u32>> = records.iter().map(|r| r.source.line).collect();
+        assert_eq!(lines, [Some(3), Some(5), Some(7)]);
+        assert!(matches!(records[1].state, RecordState::Rejected(_)));
     }
 }

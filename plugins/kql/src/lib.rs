@@ -22,6 +22,7 @@ use std::convert::Infallible;
 use std::fmt::Write;
 use std::net::IpAddr;
 
+use ioc_core::length_floor::LengthFloor;
 use ioc_core::partition::{self, Limit};
 use ioc_core::text::{single_line, slug};
 use ioc_core::{
@@ -252,10 +253,12 @@ fn table_queries(ctx: &Context, table: &'static Table, notes: &mut Vec<String>) 
         .options
         .max_query_chars
         .unwrap_or(DEFAULT_MAX_QUERY_CHARS);
+    let floor = LengthFloor::new(&candidates, |i| &detection.indicators[i].value);
     let fits = |subset: &[usize]| {
-        render(ctx, table, subset, "").is_none_or(|(r, terms)| {
-            r.query.text.chars().count() + LABEL_SLACK <= limit && terms <= MAX_OR_TERMS
-        })
+        floor.at_most(subset, limit)
+            && render(ctx, table, subset, "").is_none_or(|(r, terms)| {
+                r.query.text.chars().count() + LABEL_SLACK <= limit && terms <= MAX_OR_TERMS
+            })
     };
     let Ok(queries) = partition::render_parts(
         &candidates,
@@ -463,4 +466,83 @@ fn exclusion_lines(text: &mut String, ctx: &Context, table: &Table) -> Vec<Exclu
         });
     }
     uses
+}
+
+#[cfg(test)]
+mod tests {
+    use ioc_core::partition;
+
+    use super::*;
+
+    /// The parts the split would try for `items`, down to single items, and `items` by kind
+    /// and by address, so that ports sharing an address are tried on their own.
+    fn subsets(detection: &Detection, items: &[usize]) -> Vec<Vec<usize>> {
+        let mut by_group: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for &i in items {
+            let value = &detection.indicators[i].value;
+            by_group
+                .entry(value.kind().to_string())
+                .or_default()
+                .push(i);
+            if let IndicatorValue::IpPort { ip, .. } = value {
+                by_group.entry(ip.to_string()).or_default().push(i);
+            }
+        }
+        let tried = std::cell::RefCell::new(Vec::new());
+        partition::split(
+            items,
+            |&i| detection.indicators[i].value.to_string(),
+            |part| {
+                tried.borrow_mut().push(part.to_vec());
+                false
+            },
+        );
+        let mut all = tried.into_inner();
+        all.extend(by_group.into_values());
+        all
+    }
+
+    /// The floor must never refuse a part the renderer would accept: for every part tried,
+    /// it is at most the length of the query rendered for that part.
+    #[test]
+    fn the_length_floor_never_exceeds_a_rendered_query() {
+        let mut checked = 0;
+        for detection in ioc_conformance::sample_detections() {
+            for name in Profile::NAMES {
+                for output in [Output::Queries, Output::Rules] {
+                    let options = EmitOptions {
+                        profile: Some(name.to_string()),
+                        output,
+                        ..EmitOptions::default()
+                    };
+                    let ctx = Context {
+                        detection: &detection,
+                        options: &options,
+                        profile: Profile::from_name(name).unwrap(),
+                        settings: &Settings::default(),
+                    };
+                    for table in ctx.profile.tables() {
+                        let candidates: Vec<usize> = (0..detection.indicators.len())
+                            .filter(|&i| table.hunts(detection.indicators[i].kind()))
+                            .collect();
+                        let floor =
+                            LengthFloor::new(&candidates, |i| &detection.indicators[i].value);
+                        for part in subsets(&detection, &candidates) {
+                            let Some((rendered, _)) = render(&ctx, table, &part, "") else {
+                                continue;
+                            };
+                            let text = &rendered.query.text;
+                            assert!(
+                                floor.at_most(&part, text.chars().count()),
+                                "the floor of {} indicators passes the length of their query:\n{text}",
+                                part.len()
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "only {checked} parts checked");
+    }
 }

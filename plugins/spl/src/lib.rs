@@ -63,6 +63,7 @@ mod schema;
 
 use std::convert::Infallible;
 
+use ioc_core::length_floor::LengthFloor;
 use ioc_core::partition::{self, Limit};
 use ioc_core::{
     register_backend, Backend, Detection, Emission, EmitError, EmitOptions, IndicatorKind, Mode,
@@ -228,9 +229,11 @@ fn dataset_queries(
         return Vec::new();
     }
     let limit = options.max_query_chars.unwrap_or(DEFAULT_MAX_QUERY_CHARS);
+    let floor = LengthFloor::new(&candidates, |i| &detection.indicators[i].value);
     let fits = |subset: &[usize]| {
-        query::build(detection, options, naming, subset, "")
-            .is_none_or(|q| q.text.chars().count() + LABEL_SLACK <= limit)
+        floor.at_most(subset, limit)
+            && query::build(detection, options, naming, subset, "")
+                .is_none_or(|q| q.text.chars().count() + LABEL_SLACK <= limit)
     };
     let Ok(queries) = partition::render_parts(
         &candidates,
@@ -245,4 +248,79 @@ fn dataset_queries(
         notes,
     );
     queries
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use ioc_core::IndicatorValue;
+
+    use super::*;
+
+    /// The parts the split would try for `items`, down to single items, and `items` by kind
+    /// and by address, so that ports sharing an address are tried on their own.
+    fn subsets(detection: &Detection, items: &[usize]) -> Vec<Vec<usize>> {
+        let mut by_group: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for &i in items {
+            let value = &detection.indicators[i].value;
+            by_group
+                .entry(value.kind().to_string())
+                .or_default()
+                .push(i);
+            if let IndicatorValue::IpPort { ip, .. } = value {
+                by_group.entry(ip.to_string()).or_default().push(i);
+            }
+        }
+        let tried = std::cell::RefCell::new(Vec::new());
+        partition::split(
+            items,
+            |&i| detection.indicators[i].value.to_string(),
+            |part| {
+                tried.borrow_mut().push(part.to_vec());
+                false
+            },
+        );
+        let mut all = tried.into_inner();
+        all.extend(by_group.into_values());
+        all
+    }
+
+    /// The floor must never refuse a part the renderer would accept: for every part tried,
+    /// it is at most the length of the search rendered for that part.
+    #[test]
+    fn the_length_floor_never_exceeds_a_rendered_search() {
+        let mut checked = 0;
+        for detection in ioc_conformance::sample_detections() {
+            for name in Profile::NAMES {
+                let profile = Profile::from_name(name).unwrap();
+                let settings = Settings::parse(profile, &BTreeMap::new()).unwrap();
+                let options = EmitOptions::default();
+                for dataset in DATASETS {
+                    let naming = Naming::new(profile, dataset, &settings);
+                    let candidates: Vec<usize> = (0..detection.indicators.len())
+                        .filter(|&i| {
+                            let kind = detection.indicators[i].kind();
+                            dataset.hunts.iter().any(|h| h.kinds().contains(&kind))
+                        })
+                        .collect();
+                    let floor = LengthFloor::new(&candidates, |i| &detection.indicators[i].value);
+                    for part in subsets(&detection, &candidates) {
+                        let Some(query) = query::build(&detection, &options, &naming, &part, "")
+                        else {
+                            continue;
+                        };
+                        let text = &query.text;
+                        assert!(
+                            floor.at_most(&part, text.chars().count()),
+                            "the floor of {} indicators passes the length of their search:\n{text}",
+                            part.len()
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "only {checked} parts checked");
+    }
 }
