@@ -335,6 +335,36 @@ pub fn sample_detections() -> Vec<Detection> {
     detections
 }
 
+/// The parts [`ioc_core::partition::split`] would try for `items` of `detection`, down to
+/// single items, then `items` grouped by kind and by address (so that ports sharing an address
+/// are tried on their own): the subsets a test of a bound on a part's rendered length, such as
+/// [`ioc_core::length_floor`], should render.
+pub fn split_subsets(detection: &Detection, items: &[usize]) -> Vec<Vec<usize>> {
+    let mut by_group: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for &i in items {
+        let value = &detection.indicators[i].value;
+        by_group
+            .entry(value.kind().to_string())
+            .or_default()
+            .push(i);
+        if let ioc_core::IndicatorValue::IpPort { ip, .. } = value {
+            by_group.entry(ip.to_string()).or_default().push(i);
+        }
+    }
+    let tried = std::cell::RefCell::new(Vec::new());
+    ioc_core::partition::split(
+        items,
+        |&i| detection.indicators[i].value.to_string(),
+        |part| {
+            tried.borrow_mut().push(part.to_vec());
+            false
+        },
+    );
+    let mut all = tried.into_inner();
+    all.extend(by_group.into_values());
+    all
+}
+
 /// The repository's `fixtures/`, found from this crate's own manifest directory.
 fn default_fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")

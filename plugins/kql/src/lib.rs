@@ -470,37 +470,7 @@ fn exclusion_lines(text: &mut String, ctx: &Context, table: &Table) -> Vec<Exclu
 
 #[cfg(test)]
 mod tests {
-    use ioc_core::partition;
-
     use super::*;
-
-    /// The parts the split would try for `items`, down to single items, and `items` by kind
-    /// and by address, so that ports sharing an address are tried on their own.
-    fn subsets(detection: &Detection, items: &[usize]) -> Vec<Vec<usize>> {
-        let mut by_group: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for &i in items {
-            let value = &detection.indicators[i].value;
-            by_group
-                .entry(value.kind().to_string())
-                .or_default()
-                .push(i);
-            if let IndicatorValue::IpPort { ip, .. } = value {
-                by_group.entry(ip.to_string()).or_default().push(i);
-            }
-        }
-        let tried = std::cell::RefCell::new(Vec::new());
-        partition::split(
-            items,
-            |&i| detection.indicators[i].value.to_string(),
-            |part| {
-                tried.borrow_mut().push(part.to_vec());
-                false
-            },
-        );
-        let mut all = tried.into_inner();
-        all.extend(by_group.into_values());
-        all
-    }
 
     /// The floor must never refuse a part the renderer would accept: for every part tried,
     /// it is at most the length of the query rendered for that part.
@@ -527,7 +497,7 @@ mod tests {
                             .collect();
                         let floor =
                             LengthFloor::new(&candidates, |i| &detection.indicators[i].value);
-                        for part in subsets(&detection, &candidates) {
+                        for part in ioc_conformance::split_subsets(&detection, &candidates) {
                             let Some((rendered, _)) = render(&ctx, table, &part, "") else {
                                 continue;
                             };
