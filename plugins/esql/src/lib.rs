@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::fmt::Write;
 
+use ioc_core::length_floor::LengthFloor;
 use ioc_core::partition::{self, Limit};
 use ioc_core::text::{single_line, slug};
 use ioc_core::{
@@ -120,10 +121,13 @@ fn target_queries(
         return Vec::new();
     }
     let limit = options.max_query_chars.unwrap_or(DEFAULT_MAX_QUERY_CHARS);
+    // Values alone past the limit cannot fit: refused without rendering the part.
+    let floor = LengthFloor::new(&candidates, |i| &detection.indicators[i].value);
     let fits = |subset: &[usize]| {
-        render(detection, options, target, index, subset, "").is_none_or(|(query, terms)| {
-            query.text.chars().count() + LABEL_SLACK <= limit && terms <= MAX_OR_TERMS
-        })
+        floor.at_most(subset, limit)
+            && render(detection, options, target, index, subset, "").is_none_or(|(query, terms)| {
+                query.text.chars().count() + LABEL_SLACK <= limit && terms <= MAX_OR_TERMS
+            })
     };
     let Ok(queries) = partition::render_parts(
         &candidates,
@@ -324,6 +328,42 @@ fn exclusion_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The floor must never refuse a part the renderer would accept: for every part tried,
+    /// it is at most the length of the query rendered for that part.
+    #[test]
+    fn the_length_floor_never_exceeds_a_rendered_query() {
+        let mut checked = 0;
+        for detection in ioc_conformance::sample_detections() {
+            for exclusions in [ExclusionMode::Comment, ExclusionMode::Apply] {
+                let options = EmitOptions {
+                    exclusions,
+                    ..EmitOptions::default()
+                };
+                for target in TARGETS {
+                    let candidates: Vec<usize> = (0..detection.indicators.len())
+                        .filter(|&i| target.hunts(detection.indicators[i].kind()))
+                        .collect();
+                    let floor = LengthFloor::new(&candidates, |i| &detection.indicators[i].value);
+                    for part in ioc_conformance::split_subsets(&detection, &candidates) {
+                        let Some((query, _)) =
+                            render(&detection, &options, target, "logs-*", &part, "")
+                        else {
+                            continue;
+                        };
+                        assert!(
+                            floor.at_most(&part, query.text.chars().count()),
+                            "the floor of {} indicators passes the length of their query:\n{}",
+                            part.len(),
+                            query.text
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "only {checked} parts checked");
+    }
 
     #[test]
     fn timespans_read_as_english() {
