@@ -358,27 +358,41 @@ impl EventReader<'_> {
         if flag(&attribute.deleted) == Some(true) {
             return intake.skip(found, "the attribute is marked deleted");
         }
-        let decayed = match attribute.decay_score.as_ref().map(decay_verdict) {
-            Some(Err(problem)) => {
-                intake.warn(
-                    &found.source,
-                    format!("cannot read decay_score ({problem}); MISP decay not applied"),
-                );
-                None
-            }
-            Some(Ok(reason)) => reason,
-            None => None,
-        };
-        match reading(kind) {
+        let reading = reading(kind);
+        match reading {
             Reading::Context => {
                 let reason = format!("a MISP {kind} attribute is context, not an indicator");
-                intake.skip(found, reason);
+                return intake.skip(found, reason);
             }
-            _ if flag(&attribute.to_ids) == Some(false) => intake.skip(
-                found,
-                "to_ids is false: the event marks this attribute as not for detection",
+            _ if flag(&attribute.to_ids) == Some(false) => {
+                return intake.skip(
+                    found,
+                    "to_ids is false: the event marks this attribute as not for detection",
+                );
+            }
+            Reading::Unsupported => {
+                let reason = format!("MISP {kind} attributes are not supported by ioc-emit");
+                return intake.reject(found, reason);
+            }
+            Reading::Unknown => {
+                let reason = format!("unknown MISP attribute type {kind:?}");
+                return intake.reject(found, reason);
+            }
+            _ => {}
+        }
+        // Decay is weighed only for an attribute that would otherwise be hunted, so that one
+        // already left out for its type or its to_ids gets no decay warning or decay reason.
+        match attribute.decay_score.as_ref().map(decay_verdict) {
+            Some(Err(problem)) => intake.warn(
+                &found.source,
+                format!("cannot read decay_score ({problem}); MISP decay not applied"),
             ),
-            _ if decayed.is_some() => intake.skip(found, decayed.unwrap_or_default()),
+            Some(Ok(Some(reason))) => return intake.skip(found, reason),
+            Some(Ok(None)) | None => {}
+        }
+        match reading {
+            // Left out above.
+            Reading::Context | Reading::Unsupported | Reading::Unknown => {}
             // ip-dst and its kin hold networks as well as hosts.
             Reading::Single(KindHint::Ip) if value.contains('/') => {
                 intake.hinted(found, exact(IndicatorKind::Cidr))
@@ -421,14 +435,6 @@ impl EventReader<'_> {
                 }
                 None => intake.reject(found, "expected hostname|port"),
             },
-            Reading::Unsupported => {
-                let reason = format!("MISP {kind} attributes are not supported by ioc-emit");
-                intake.reject(found, reason);
-            }
-            Reading::Unknown => {
-                let reason = format!("unknown MISP attribute type {kind:?}");
-                intake.reject(found, reason);
-            }
         }
     }
 
@@ -673,6 +679,30 @@ mod tests {
               no true or false decayed); MISP decay not applied"
             ]
         );
+    }
+
+    #[test]
+    fn decay_is_weighed_only_for_attributes_that_would_be_hunted() {
+        let decayed = r#"[{"score": 0, "decayed": true, "DecayingModel": {"name": "A"}}]"#;
+        let odd = r#"[{"score": 2}]"#;
+        let text = format!(
+            r#"{{"Event": {{"Attribute": [
+            {{"type": "x-made-up", "value": "a", "to_ids": true, "decay_score": {decayed}}},
+            {{"type": "domain", "value": "b.example.net", "to_ids": false, "decay_score": {odd}}},
+            {{"type": "comment", "value": "c", "to_ids": true, "decay_score": {odd}}}
+        ]}}}}"#
+        );
+        let (d, records) = run(&text);
+        let states: Vec<String> = records.iter().map(state).collect();
+        assert_eq!(
+            states,
+            [
+                "rejected: unknown MISP attribute type \"x-made-up\"",
+                "skipped: to_ids is false: the event marks this attribute as not for detection",
+                "skipped: a MISP comment attribute is context, not an indicator",
+            ]
+        );
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
     }
 
     #[test]
