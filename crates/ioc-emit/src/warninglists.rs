@@ -124,12 +124,17 @@ fn list_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     };
     let entries = std::fs::read_dir(&root)
         .map_err(|e| anyhow::anyhow!("{}: cannot read the folder: {e}", root.display()))?;
-    let mut files: Vec<(String, PathBuf)> = entries
-        .filter_map(|entry| entry.ok())
-        .map(|entry| entry.path())
-        .filter(|path| path.join("list.json").is_file())
-        .map(|path| (id_of(&path), path.join("list.json")))
-        .collect();
+    // An entry the folder listing cannot read stops the run: skipping it would leave a list
+    // out with no word said.
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| anyhow::anyhow!("{}: cannot read the folder: {e}", root.display()))?
+            .path();
+        if path.join("list.json").is_file() {
+            files.push((id_of(&path), path.join("list.json")));
+        }
+    }
     files.sort();
     if files.is_empty() {
         bail!(

@@ -22,7 +22,10 @@
 //! [`kinds_of_misp_type`]); one without applies to every kind. An entry the list's type cannot
 //! use (an address that does not parse in a `cidr` list, a pattern the `regex` crate refuses) is
 //! left out and named in [`Warninglist::problems`], never fatal: the public lists are written for
-//! PHP and Python, and one odd entry must not block the rest.
+//! PHP and Python, and one odd entry must not block the rest. So is a list whose `type` is not
+//! one of the five (a newer MISP's, or a typo): that list is not used, and says why. `list` may
+//! be an array of values or, as MISP also accepts, an object of values to comments; `type` may be
+//! a name or a one-element array. Only a file that is not such a JSON object stops the run.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -37,8 +40,7 @@ use serde::Deserialize;
 use crate::{json, ReadError};
 
 /// How a list's entries are compared with a value (the list's `type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListType {
     String,
     Substring,
@@ -67,12 +69,83 @@ struct Document {
     version: Option<serde_json::Value>,
     #[serde(default)]
     description: Option<String>,
-    /// MISP's README gives `string` as the default.
+    /// MISP's README gives `string` as the default. MISP also takes a one-element array.
     #[serde(rename = "type", default)]
-    list_type: Option<ListType>,
-    list: Vec<String>,
+    list_type: Option<TypeField>,
+    list: Entries,
     #[serde(default)]
     matching_attributes: Option<Vec<String>>,
+}
+
+/// A list's `type`: a name, or (as MISP also accepts) an array whose first name counts.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum TypeField {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A list's entries: an array of values, or (as MISP also accepts) an object mapping each value
+/// to a comment, whose values are its keys in the order written. Read by hand rather than as an
+/// untagged enum, so that a bad entry is still named with its place and what was expected.
+#[derive(Debug)]
+struct Entries(Vec<String>);
+
+impl Entries {
+    fn into_values(self) -> Vec<String> {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Entries;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of strings, or an object of strings to comments")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Entries, A::Error> {
+                let mut values = Vec::new();
+                while let Some(value) = seq.next_element::<String>()? {
+                    values.push(value);
+                }
+                Ok(Entries(values))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Entries, A::Error> {
+                let mut values = Vec::new();
+                while let Some((value, _comment)) =
+                    map.next_entry::<String, serde::de::IgnoredAny>()?
+                {
+                    values.push(value);
+                }
+                Ok(Entries(values))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl ListType {
+    fn from_name(name: &str) -> Option<ListType> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "string" => ListType::String,
+            "substring" => ListType::Substring,
+            "hostname" => ListType::Hostname,
+            "cidr" => ListType::Cidr,
+            "regex" => ListType::Regex,
+            _ => return None,
+        })
+    }
 }
 
 /// One warninglist, ready to match.
@@ -133,7 +206,10 @@ enum Matcher {
 #[derive(Debug, Clone)]
 pub struct Hit<'w> {
     pub list: &'w Warninglist,
-    /// The entry that matched, as the list has it.
+    /// The entry that matched: as the list has it for `string` (an address in canonical form),
+    /// `substring` and `regex` lists; for a `hostname` list the most specific listed name the
+    /// value is or is under, lower-cased; for a `cidr` list the range in canonical form
+    /// (`192.0.2.7/32` for a single address).
     pub entry: String,
 }
 
@@ -151,11 +227,38 @@ impl Warninglist {
                 "the warninglist has an empty name",
             ));
         }
-        let list_type = document.list_type.unwrap_or(ListType::String);
+        let type_name = match document.list_type {
+            None => None,
+            Some(TypeField::One(name)) => Some(name),
+            Some(TypeField::Many(names)) => names.into_iter().next(),
+        };
+        let mut problems = Vec::new();
+        let entries = document.list.into_values();
+        let (list_type, matcher) = match type_name.as_deref().map(ListType::from_name) {
+            None => (
+                ListType::String,
+                Matcher::build(ListType::String, &entries, &mut problems),
+            ),
+            Some(Some(list_type)) => (
+                list_type,
+                Matcher::build(list_type, &entries, &mut problems),
+            ),
+            // A type MISP may add later: this list is not used, the others are.
+            Some(None) => {
+                problems.push(format!(
+                    "type {:?} is not one ioc-emit knows (string, substring, hostname, cidr, \
+                     regex): none of the list's {} entries is used",
+                    type_name.unwrap_or_default(),
+                    entries.len()
+                ));
+                (
+                    ListType::String,
+                    Matcher::build(ListType::String, &[], &mut problems),
+                )
+            }
+        };
         let matching_attributes = document.matching_attributes.unwrap_or_default();
         let applies_to = applies_to(&matching_attributes);
-        let mut problems = Vec::new();
-        let matcher = Matcher::build(list_type, &document.list, &mut problems);
         Ok(Warninglist {
             name: document.name.trim().to_string(),
             id: id.to_string(),
@@ -402,7 +505,9 @@ fn host_entry(entry: &str) -> String {
 }
 
 /// A `cidr` entry: a range, or a single address as a range of one. A range written with host
-/// bits set is read as its network, which is how MISP's mask comparison reads it.
+/// bits set is read as its network. MISP does so for IPv6 ranges (a mask comparison); it looks
+/// IPv4 ranges up by their text, so there `10.1.2.3/8` matches nothing. Reading it as `10.0.0.0/8`
+/// flags more than MISP would, never less.
 fn parse_network(entry: &str) -> Option<IpNet> {
     if let Ok(net) = entry.parse::<IpNet>() {
         return Some(unmapped(net.trunc()));
@@ -493,7 +598,8 @@ fn compared_text(value: &IndicatorValue) -> String {
 fn host_of(value: &IndicatorValue) -> Option<&str> {
     match value {
         IndicatorValue::Domain(domain) => Some(domain),
-        IndicatorValue::Url(url) => Some(url.host()),
+        // A URL keeps its host as written; MISP trims a final dot before it looks the name up.
+        IndicatorValue::Url(url) => Some(url.host().trim_end_matches('.')),
         IndicatorValue::Email(address) => address.rsplit_once('@').map(|(_, d)| d),
         _ => None,
     }
@@ -511,12 +617,19 @@ fn address_of(value: &IndicatorValue) -> Option<(IpAddr, u8)> {
         IndicatorValue::Ipv6(ip) => IpAddr::V6(*ip),
         IndicatorValue::IpPort { ip, .. } => *ip,
         IndicatorValue::Cidr { network, prefix } => return Some((*network, *prefix)),
-        IndicatorValue::Url(url) => url
-            .host()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse()
-            .ok()?,
+        IndicatorValue::Url(url) => {
+            match url
+                .host()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse()
+                .ok()?
+            {
+                // As a plain address is read: IPv4-mapped IPv6 is the IPv4 address.
+                IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+                v4 => v4,
+            }
+        }
         _ => return None,
     };
     Some((ip, full(ip)))
@@ -545,7 +658,11 @@ pub fn kinds_of_misp_type(misp_type: &str) -> &'static [IndicatorKind] {
         // ip-src and ip-dst hold networks as well as hosts.
         "ip-src" | "ip-dst" => &[Ipv4, Ipv6, Cidr],
         "ip-src|port" | "ip-dst|port" => &[IpPort],
-        "domain|ip" => &[Domain, Ipv4, Ipv6],
+        // Only the address half: MISP checks the domain half of a `domain|ip` attribute, but
+        // never a plain `domain` one, against such a list. Read as applying to every domain, a
+        // list of free-hosting zones for e-mail (`disposable-email` names `domain|ip` and no
+        // `domain`) would flag, or drop, a C2 name under `rf.gd`.
+        "domain|ip" => &[Ipv4, Ipv6],
         "domain" | "hostname" | "hostname|port" => &[Domain],
         "url" | "uri" => &[Url],
         "md5" => &[Md5],
@@ -777,13 +894,19 @@ mod tests {
             err.to_string(),
             "w/list.json:2:11: not a MISP warninglist: invalid type: integer `1`, expected a string"
         );
-        let err = Warninglist::parse(
+        // A misspelt or future type leaves that list unused, with the reason; not fatal.
+        let unknown = Warninglist::parse(
             "w/list.json",
             "w",
-            "{\"name\": \"x\", \"type\": \"cidrs\", \"list\": []}",
+            "{\"name\": \"x\", \"type\": \"cidrs\", \"list\": [\"10.0.0.0/8\"]}",
         )
-        .unwrap_err();
-        assert!(err.to_string().contains("unknown variant `cidrs`"), "{err}");
+        .unwrap();
+        assert!(unknown.is_empty());
+        assert!(
+            unknown.problems[0].contains("type \"cidrs\""),
+            "{:?}",
+            unknown.problems
+        );
         let err = Warninglist::parse("w/list.json", "w", "{\"name\": \"x\"}").unwrap_err();
         assert!(err.to_string().contains("missing field `list`"), "{err}");
         let err =
@@ -896,7 +1019,8 @@ mod tests {
         assert_eq!(on("2001:db8:1::1"), Some("2001:db8::/32".into()));
         assert_eq!(on("2001:db9::1"), None);
         assert_eq!(on("192.0.2.200"), Some("192.0.2.0/24".into()));
-        // An IPv6 address whose low 32 bits spell an IPv4 address in the range is not in it.
+        // A 6to4 address embedding an IPv4 address of the range (2002:c000:0201:: carries
+        // 192.0.2.1 in bits 16 to 47) is an IPv6 address, not in the IPv4 range.
         assert_eq!(on("2002:c000:0201::"), None);
         assert_eq!(
             ranges.matches(&value(kind(IndicatorKind::Cidr), "2001:db8:ff::/64")),
@@ -955,18 +1079,66 @@ mod tests {
             resolvers.matches(&value(kind(IndicatorKind::Url), "http://8.8.8.8/")),
             None
         );
-        let names = list("hostname", &["example.com"], Some(&["domain|ip"]));
+        let names = list("hostname", &["example.com"], Some(&["domain", "domain|ip"]));
         assert!(names.matches(&domain).is_some());
         assert_eq!(
             kinds_of_misp_type("domain|ip"),
-            [
-                IndicatorKind::Domain,
-                IndicatorKind::Ipv4,
-                IndicatorKind::Ipv6
-            ]
+            [IndicatorKind::Ipv4, IndicatorKind::Ipv6]
         );
         assert_eq!(kinds_of_misp_type("ip-dst|port"), [IndicatorKind::IpPort]);
         assert!(kinds_of_misp_type("regkey").is_empty());
+    }
+
+    #[test]
+    fn a_list_only_for_domain_ip_attributes_leaves_plain_domains_alone() {
+        // misp-warninglists' disposable-email list: free-hosting zones, for e-mail types and
+        // domain|ip. MISP never checks a plain domain attribute against it.
+        let zones = list(
+            "substring",
+            &["rf.gd", "us.to"],
+            Some(&["email-src", "email-dst", "domain|ip", "dns-soa-email"]),
+        );
+        let c2 = value(kind(IndicatorKind::Domain), "evil.rf.gd");
+        assert_eq!(zones.matches(&c2), None);
+        let mail = value(kind(IndicatorKind::Email), "someone@rf.gd");
+        assert_eq!(zones.matches(&mail).as_deref(), Some("rf.gd"));
+    }
+
+    #[test]
+    fn a_url_host_with_a_final_dot_or_a_mapped_address_is_looked_up_as_the_plain_one() {
+        let names = list("hostname", &["example.com"], None);
+        let url = value(kind(IndicatorKind::Url), "https://www.example.com./x");
+        assert_eq!(names.matches(&url).as_deref(), Some("example.com"));
+        let ranges = list("cidr", &["192.0.2.0/24"], None);
+        let mapped = value(kind(IndicatorKind::Url), "http://[::ffff:192.0.2.1]/x");
+        assert_eq!(ranges.matches(&mapped).as_deref(), Some("192.0.2.0/24"));
+    }
+
+    #[test]
+    fn a_commented_list_a_type_array_and_an_unknown_type_are_read_not_refused() {
+        let commented = Warninglist::parse(
+            "c/list.json",
+            "c",
+            r#"{"name": "c", "type": ["cidr"], "list": {"192.0.2.0/24": "docs", "10.0.0.0/8": "rfc1918"}}"#,
+        )
+        .unwrap();
+        assert_eq!(commented.list_type, ListType::Cidr);
+        assert_eq!(commented.len(), 2);
+        let ip = value(KindHint::Ip, "192.0.2.9");
+        assert_eq!(commented.matches(&ip).as_deref(), Some("192.0.2.0/24"));
+        let future = Warninglist::parse(
+            "f/list.json",
+            "f",
+            r#"{"name": "f", "type": "bloom", "list": ["192.0.2.9"]}"#,
+        )
+        .unwrap();
+        assert!(future.is_empty());
+        assert_eq!(future.matches(&ip), None);
+        assert!(
+            future.problems.iter().any(|p| p.contains("\"bloom\"")),
+            "{:?}",
+            future.problems
+        );
     }
 
     #[test]
