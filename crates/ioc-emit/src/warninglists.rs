@@ -68,12 +68,10 @@ fn report(list: &Warninglist) {
         } else {
             String::new()
         };
-        let count = match list.problems.len() {
-            1 => "1 entry".to_string(),
-            n => format!("{n} entries"),
-        };
+        // A problem is an entry left out or, for a type ioc-emit does not know, the whole
+        // list: each says which.
         log::warn!(
-            "{}: warninglist {:?}: {count} left out: {}{tail}",
+            "{}: warninglist {:?}: left out of the matching: {}{tail}",
             list.file,
             list.name,
             shown.join("; ")
@@ -113,7 +111,7 @@ fn list_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
             .unwrap_or_else(|| "warninglist".to_string())
     };
     let single = dir.join("list.json");
-    if single.is_file() {
+    if has_list(&single)? {
         return Ok(vec![(id_of(dir), single)]);
     }
     let nested = dir.join("lists");
@@ -131,7 +129,7 @@ fn list_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
         let path = entry
             .map_err(|e| anyhow::anyhow!("{}: cannot read the folder: {e}", root.display()))?
             .path();
-        if path.join("list.json").is_file() {
+        if path.is_dir() && has_list(&path.join("list.json"))? {
             files.push((id_of(&path), path.join("list.json")));
         }
     }
@@ -143,4 +141,22 @@ fn list_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
         );
     }
     Ok(files)
+}
+
+/// Whether a folder holds a `list.json`. Only its absence says no: a `list.json` that cannot
+/// be looked at (a folder the user may not read, a link to nothing) stops the run, since
+/// skipping it would leave a list out with no word said.
+fn has_list(file: &Path) -> Result<bool> {
+    let shown = file.display();
+    match std::fs::metadata(file) {
+        Ok(meta) if meta.is_file() => Ok(true),
+        Ok(_) => bail!("{shown}: not a file"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if std::fs::symlink_metadata(file).is_ok() {
+                bail!("{shown}: a link to nothing");
+            }
+            Ok(false)
+        }
+        Err(e) => bail!("{shown}: cannot read it: {e}"),
+    }
 }

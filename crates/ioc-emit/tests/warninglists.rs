@@ -111,7 +111,7 @@ fn listed_indicators_are_kept_and_flagged_with_the_list() {
     assert!(
         err.contains(
             "resolver-ranges/list.json: warninglist \"Resolver address ranges (test list)\": \
-             1 entry left out: list[2] \"see the vendor page\" is not an IP address or CIDR range"
+             left out of the matching: list[2] \"see the vendor page\" is not an IP address or CIDR range"
         ),
         "{err}"
     );
@@ -227,6 +227,45 @@ fn a_folder_without_usable_lists_stops_the_run_with_the_place() {
         "list.json:1:1: not a MISP warninglist: expected a JSON object with name, type and list",
     );
 
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A list that is there but cannot be looked at stops the run: left out, it would be a list
+/// the user asked for that flags nothing, with no word said.
+#[cfg(unix)]
+#[test]
+fn a_list_that_cannot_be_read_is_not_skipped() {
+    let dir = scratch("unreadable");
+    let good = dir.join("lists/good");
+    std::fs::create_dir_all(&good).unwrap();
+    std::fs::write(
+        good.join("list.json"),
+        r#"{"name": "good", "type": "hostname", "list": ["example.com"]}"#,
+    )
+    .unwrap();
+    let dangling = dir.join("lists/dangling");
+    std::fs::create_dir_all(&dangling).unwrap();
+    std::os::unix::fs::symlink(dir.join("gone.json"), dangling.join("list.json")).unwrap();
+    assert_refused(
+        &dir,
+        1,
+        &format!(
+            "{}: a link to nothing",
+            dangling.join("list.json").display()
+        ),
+    );
+    // A folder in the lists folder without a list.json is not a list, and is passed over.
+    std::fs::remove_dir_all(&dangling).unwrap();
+    std::fs::create_dir_all(dir.join("lists/tools")).unwrap();
+    let input = case().join("input.csv");
+    let output = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--warninglists",
+        dir.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -45,7 +45,12 @@ pub(crate) enum Verdict {
     Skip(String),
 }
 
-pub(crate) fn verdict(options: &ReadOptions, indicator: &Indicator) -> Verdict {
+/// `declared` is the type the input declared for the indicator, if any.
+pub(crate) fn verdict(
+    options: &ReadOptions,
+    indicator: &Indicator,
+    declared: Option<&str>,
+) -> Verdict {
     let meta = &indicator.meta;
     if let (Some(since), Some(first_seen)) = (&options.since, &meta.first_seen) {
         if first_seen < since {
@@ -72,7 +77,7 @@ pub(crate) fn verdict(options: &ReadOptions, indicator: &Indicator) -> Verdict {
         None => {}
     }
     if let Some(lists) = &options.warninglists {
-        let hits = lists.check(&indicator.value);
+        let hits = lists.check(&indicator.value, declared);
         if !hits.is_empty() {
             let on = warninglist::describe(&hits);
             if options.drop_warninglisted {
@@ -209,28 +214,32 @@ mod tests {
         let public = indicator(KindHint::Ip, "8.8.8.8", Metadata::default());
         let options = ReadOptions::default();
         assert!(
-            matches!(verdict(&options, &private), Verdict::Flag(m) if m[0].contains("RFC 1918"))
+            matches!(verdict(&options, &private, None), Verdict::Flag(m) if m[0].contains("RFC 1918"))
         );
-        assert_eq!(verdict(&options, &public), Verdict::Keep);
+        assert_eq!(verdict(&options, &public, None), Verdict::Keep);
         let drop = ReadOptions {
             drop_private: true,
             ..ReadOptions::default()
         };
         assert!(
-            matches!(verdict(&drop, &private), Verdict::Skip(m) if m.contains("--drop-private"))
+            matches!(verdict(&drop, &private, None), Verdict::Skip(m) if m.contains("--drop-private"))
         );
         let url = indicator(
             IndicatorKind::Url.into(),
             "http://[fd00::1]:8080/x",
             Metadata::default(),
         );
-        assert!(matches!(verdict(&drop, &url), Verdict::Skip(m) if m.contains("unique local")));
+        assert!(
+            matches!(verdict(&drop, &url, None), Verdict::Skip(m) if m.contains("unique local"))
+        );
         let port = indicator(
             IndicatorKind::IpPort.into(),
             "203.0.113.9:443",
             Metadata::default(),
         );
-        assert!(matches!(verdict(&options, &port), Verdict::Flag(m) if m[0].contains("RFC 5737")));
+        assert!(
+            matches!(verdict(&options, &port, None), Verdict::Flag(m) if m[0].contains("RFC 5737"))
+        );
     }
 
     #[test]
@@ -245,16 +254,16 @@ mod tests {
             since: Some("2026-02-01".into()),
             ..ReadOptions::default()
         };
-        assert!(matches!(verdict(&since, &old), Verdict::Skip(m) if m.contains("--since")));
+        assert!(matches!(verdict(&since, &old, None), Verdict::Skip(m) if m.contains("--since")));
         let confident = ReadOptions {
             min_confidence: Some(75),
             ..ReadOptions::default()
         };
         assert!(
-            matches!(verdict(&confident, &old), Verdict::Skip(m) if m.contains("--min-confidence"))
+            matches!(verdict(&confident, &old, None), Verdict::Skip(m) if m.contains("--min-confidence"))
         );
         let unstated = indicator(KindHint::Ip, "8.8.4.4", Metadata::default());
-        assert_eq!(verdict(&confident, &unstated), Verdict::Keep);
+        assert_eq!(verdict(&confident, &unstated, None), Verdict::Keep);
     }
 
     #[test]
@@ -277,21 +286,21 @@ mod tests {
             ..ReadOptions::default()
         };
         assert_eq!(
-            verdict(&flag, &resolver),
+            verdict(&flag, &resolver, None),
             Verdict::Flag(vec![
                 "8.8.8.8:53 (ip:port) is on MISP warninglist \"Public resolvers\" (dns, entry \
                  8.8.8.0/24); kept (--drop-warninglisted leaves such indicators out)"
                     .into()
             ])
         );
-        assert_eq!(verdict(&flag, &other), Verdict::Keep);
+        assert_eq!(verdict(&flag, &other, None), Verdict::Keep);
         let drop = ReadOptions {
             warninglists: lists,
             drop_warninglisted: true,
             ..ReadOptions::default()
         };
         assert_eq!(
-            verdict(&drop, &resolver),
+            verdict(&drop, &resolver, None),
             Verdict::Skip(
                 "8.8.8.8:53 is on MISP warninglist \"Public resolvers\" (dns, entry 8.8.8.0/24) \
                  (--drop-warninglisted)"
@@ -310,7 +319,7 @@ mod tests {
             warninglists: Some(Arc::new(Warninglists::new(vec![rfc1918]))),
             ..ReadOptions::default()
         };
-        assert!(matches!(verdict(&both, &private), Verdict::Flag(m) if m.len() == 2));
+        assert!(matches!(verdict(&both, &private, None), Verdict::Flag(m) if m.len() == 2));
     }
 
     #[test]

@@ -77,12 +77,38 @@ struct Document {
     matching_attributes: Option<Vec<String>>,
 }
 
-/// A list's `type`: a name, or (as MISP also accepts) an array whose first name counts.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum TypeField {
-    One(String),
-    Many(Vec<String>),
+/// A list's `type`: a name, or (as MISP also accepts) an array whose first name counts. Read
+/// by hand, like [`Entries`], so that a bad one is named with what was expected.
+#[derive(Debug)]
+struct TypeField(String);
+
+impl<'de> Deserialize<'de> for TypeField {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TypeField;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list type (such as \"cidr\"), or an array that starts with one")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<TypeField, E> {
+                Ok(TypeField(name.to_string()))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<TypeField, A::Error> {
+                let first: String = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(TypeField(first))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// A list's entries: an array of values, or (as MISP also accepts) an object mapping each value
@@ -165,7 +191,8 @@ pub struct Warninglist {
     /// `matching_attributes` as written, for the messages.
     matching_attributes: Vec<String>,
     matcher: Matcher,
-    /// Entries left out, each with its JSON path and the reason.
+    /// What the list cannot use: entries left out, each with its JSON path and the reason, or
+    /// (for a type ioc-emit does not know) the whole list, saying so.
     pub problems: Vec<String>,
 }
 
@@ -227,11 +254,7 @@ impl Warninglist {
                 "the warninglist has an empty name",
             ));
         }
-        let type_name = match document.list_type {
-            None => None,
-            Some(TypeField::One(name)) => Some(name),
-            Some(TypeField::Many(names)) => names.into_iter().next(),
-        };
+        let type_name = document.list_type.map(|TypeField(name)| name);
         let mut problems = Vec::new();
         let entries = document.list.into_values();
         let (list_type, matcher) = match type_name.as_deref().map(ListType::from_name) {
@@ -304,15 +327,36 @@ impl Warninglist {
         &self.matching_attributes
     }
 
-    fn applies(&self, kind: IndicatorKind) -> bool {
-        self.applies_to
-            .as_ref()
-            .is_none_or(|kinds| kinds.contains(&kind))
+    /// Whether the list applies to a value of this kind that the input declared as `declared`.
+    /// Besides the kinds its `matching_attributes` stand for, a list that names `domain|ip`
+    /// applies to the domain half of a MISP `domain|ip` attribute, as MISP checks both halves;
+    /// it does not apply to plain domains (see [`kinds_of_misp_type`]).
+    fn applies(&self, kind: IndicatorKind, declared: Option<&str>) -> bool {
+        let Some(kinds) = &self.applies_to else {
+            return true;
+        };
+        kinds.contains(&kind)
+            || (kind == IndicatorKind::Domain
+                && declared == Some("domain|ip")
+                && self
+                    .matching_attributes
+                    .iter()
+                    .any(|t| t.trim() == "domain|ip"))
     }
 
-    /// The entry of this list that `value` matches, if any.
+    /// The entry of this list that `value` matches, if any, whatever type the input declared.
     pub fn matches(&self, value: &IndicatorValue) -> Option<String> {
-        if !self.applies(value.kind()) {
+        self.matches_declared(value, None)
+    }
+
+    /// The entry of this list that `value`, declared by its input as `declared` (a MISP
+    /// attribute type, a ThreatFox `ioc_type`, ...), matches, if any.
+    pub fn matches_declared(
+        &self,
+        value: &IndicatorValue,
+        declared: Option<&str>,
+    ) -> Option<String> {
+        if !self.applies(value.kind(), declared) {
             return None;
         }
         match &self.matcher {
@@ -518,13 +562,14 @@ fn parse_network(entry: &str) -> Option<IpNet> {
         .map(|ip| unmapped(IpNet::from(ip)))
 }
 
-/// IPv4-mapped IPv6 ranges as IPv4, as ioc-emit reads such addresses.
+/// A single IPv4-mapped IPv6 address as the IPv4 address, as ioc-emit reads such addresses (and
+/// as a `string` entry is read). A mapped *range* stays IPv6: MISP compares IPv6 entries only
+/// with IPv6 values, and `::ffff:0:0/96`, which lists of special-purpose blocks carry, read as
+/// IPv4 would be `0.0.0.0/0` and put every IPv4 address on the list.
 fn unmapped(net: IpNet) -> IpNet {
     if let IpNet::V6(v6) = net {
-        if let (Some(v4), true) = (v6.addr().to_ipv4_mapped(), v6.prefix_len() >= 96) {
-            if let Ok(n) = IpNet::new(IpAddr::V4(v4), v6.prefix_len() - 96) {
-                return n.trunc();
-            }
+        if let (Some(v4), 128) = (v6.addr().to_ipv4_mapped(), v6.prefix_len()) {
+            return IpNet::from(IpAddr::V4(v4));
         }
     }
     net
@@ -661,7 +706,8 @@ pub fn kinds_of_misp_type(misp_type: &str) -> &'static [IndicatorKind] {
         // Only the address half: MISP checks the domain half of a `domain|ip` attribute, but
         // never a plain `domain` one, against such a list. Read as applying to every domain, a
         // list of free-hosting zones for e-mail (`disposable-email` names `domain|ip` and no
-        // `domain`) would flag, or drop, a C2 name under `rf.gd`.
+        // `domain`) would flag, or drop, a C2 name under `rf.gd`. The domain half of a MISP
+        // `domain|ip` attribute is still checked: see `Warninglist::applies`.
         "domain|ip" => &[Ipv4, Ipv6],
         "domain" | "hostname" | "hostname|port" => &[Domain],
         "url" | "uri" => &[Url],
@@ -713,11 +759,14 @@ impl Warninglists {
         &self.lists
     }
 
-    /// Every list the value is on, in list order.
-    pub fn check(&self, value: &IndicatorValue) -> Vec<Hit<'_>> {
+    /// Every list the value is on, in list order. `declared` is the type its input declared.
+    pub fn check(&self, value: &IndicatorValue, declared: Option<&str>) -> Vec<Hit<'_>> {
         self.lists
             .iter()
-            .filter_map(|list| list.matches(value).map(|entry| Hit { list, entry }))
+            .filter_map(|list| {
+                list.matches_declared(value, declared)
+                    .map(|entry| Hit { list, entry })
+            })
             .collect()
     }
 }
@@ -791,11 +840,8 @@ mod tests {
         assert_eq!(on(KindHint::Ip, "2001:db8:41::1"), None);
         assert_eq!(on(KindHint::Ip, "192.0.2.7"), Some("192.0.2.7/32".into()));
         assert_eq!(on(KindHint::Ip, "192.0.2.8"), None);
-        // An IPv4-mapped range is read as the IPv4 range it stands for.
-        assert_eq!(
-            on(KindHint::Ip, "203.0.113.200"),
-            Some("203.0.113.0/24".into())
-        );
+        // An IPv4-mapped range is IPv6, and IPv4 values are compared with IPv4 entries only.
+        assert_eq!(on(KindHint::Ip, "203.0.113.200"), None);
         assert_eq!(
             on(kind(IndicatorKind::Url), "http://198.51.100.3:8080/a"),
             Some("198.51.100.0/24".into())
@@ -1090,6 +1136,38 @@ mod tests {
     }
 
     #[test]
+    fn mapped_ranges_stay_ipv6_and_a_mapped_address_is_its_ipv4_address() {
+        let special = list("cidr", &["::ffff:0:0/96", "::ffff:192.0.2.7"], None);
+        // The IPv4-mapped block is an IPv6 range: read as IPv4 it would hold every address.
+        assert_eq!(special.matches(&value(KindHint::Ip, "8.8.8.8")), None);
+        assert_eq!(
+            special.matches(&value(kind(IndicatorKind::IpPort), "203.0.113.9:53")),
+            None
+        );
+        assert_eq!(
+            special
+                .matches(&value(KindHint::Ip, "192.0.2.7"))
+                .as_deref(),
+            Some("192.0.2.7/32")
+        );
+    }
+
+    #[test]
+    fn a_type_that_is_not_a_name_is_refused_with_what_was_expected() {
+        for bad in [r#"5"#, r#"{"x": 1}"#, r#"[]"#, r#"[5]"#] {
+            let text = format!(r#"{{"name": "n", "type": {bad}, "list": ["a"]}}"#);
+            let err = Warninglist::parse("t/list.json", "t", &text).unwrap_err();
+            let shown = err.to_string();
+            assert!(shown.starts_with("t/list.json:1:"), "{shown}");
+            assert!(!shown.contains("TypeField"), "{shown}");
+            assert!(
+                shown.contains("a list type") || shown.contains("expected a string"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
     fn a_list_only_for_domain_ip_attributes_leaves_plain_domains_alone() {
         // misp-warninglists' disposable-email list: free-hosting zones, for e-mail types and
         // domain|ip. MISP never checks a plain domain attribute against it.
@@ -1100,6 +1178,12 @@ mod tests {
         );
         let c2 = value(kind(IndicatorKind::Domain), "evil.rf.gd");
         assert_eq!(zones.matches(&c2), None);
+        assert_eq!(zones.matches_declared(&c2, Some("domain")), None);
+        // The domain half of a MISP domain|ip attribute is checked, as MISP checks both halves.
+        assert_eq!(
+            zones.matches_declared(&c2, Some("domain|ip")).as_deref(),
+            Some("rf.gd")
+        );
         let mail = value(kind(IndicatorKind::Email), "someone@rf.gd");
         assert_eq!(zones.matches(&mail).as_deref(), Some("rf.gd"));
     }
@@ -1189,11 +1273,13 @@ mod tests {
             )
             .unwrap(),
         ]);
-        let hits = lists.check(&value(KindHint::Ip, "192.0.2.1"));
+        let hits = lists.check(&value(KindHint::Ip, "192.0.2.1"), None);
         assert_eq!(
             describe(&hits),
             "MISP warninglists \"A\" (a, entry 192.0.2.1), \"B\" (b, entry 192.0.2.0/24)"
         );
-        assert!(lists.check(&value(KindHint::Ip, "192.0.3.1")).is_empty());
+        assert!(lists
+            .check(&value(KindHint::Ip, "192.0.3.1"), None)
+            .is_empty());
     }
 }
