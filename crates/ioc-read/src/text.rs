@@ -77,6 +77,15 @@ pub(crate) fn mentions_indicators(text: &str) -> bool {
     })
 }
 
+/// The candidates a line of free text holds, as written.
+pub(crate) fn candidates(line: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for word in line.split_whitespace() {
+        scan_word(word, &mut found);
+    }
+    found.into_iter().map(|c| c.raw).collect()
+}
+
 /// Reads free text; it cannot fail.
 pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) {
     for (index, line) in text.lines().enumerate() {

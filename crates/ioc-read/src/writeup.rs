@@ -8,7 +8,10 @@
 
 use ioc_core::{parse_clause, DetectionBuilder, ExclusionKind, Metadata, Polarity, Source};
 
-use crate::{accept_value_with, parse_confidence, parse_date, types, ReadError, ReadOptions};
+use crate::intake::{clean, Found, Intake};
+use crate::{
+    accept_value_with, parse_confidence, parse_date, shape, text, types, ReadError, ReadOptions,
+};
 
 /// Column roles, found by header name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +57,7 @@ const FILTER_LABELS: &[(&str, Polarity)] = &[
 pub fn looks_like(text: &str) -> bool {
     text.lines().take(400).any(|line| {
         line.contains("Malware Family:")
-            || pipe_header(line).is_some()
+            || pipe_header(line).is_some_and(|columns| columns.contains(&Column::Type))
             || run_together_header(line.trim()).is_some()
     })
 }
@@ -91,6 +94,9 @@ pub fn read(
             rows_seen += count;
             i = next;
             continue;
+        } else if pipe_cells(line).is_some() && lines.get(i + 1).is_some_and(|l| is_separator(l)) {
+            i = pass_over_table(name, &lines, i + 1, options, builder);
+            continue;
         } else if let Some(columns) = run_together_header(line) {
             let (count, next) =
                 read_run_together_rows(name, &lines, i + 1, &columns, options, builder);
@@ -122,7 +128,8 @@ pub fn read(
     if rows_seen == 0 {
         return Err(ReadError::new(
             Source::line(name, 1),
-            "no IOC table found: expected a table with 'Type' and 'Value' columns",
+            "no IOC table found: expected a table with a 'Value', 'IOC' or 'Indicator' column; \
+             --from text reads every indicator in the text",
         ));
     }
     if let Some((total, line)) = stated_total {
@@ -193,22 +200,23 @@ fn column_of(name: &str) -> Column {
         .map_or(Column::Other, |(_, c)| *c)
 }
 
-fn has_type_and_value(columns: &[Column]) -> bool {
-    columns.contains(&Column::Type) && columns.contains(&Column::Value)
-}
-
 fn pipe_cells(line: &str) -> Option<Vec<&str>> {
     let inner = line.strip_prefix('|')?;
     let inner = inner.strip_suffix('|').unwrap_or(inner);
     Some(inner.split('|').map(str::trim).collect())
 }
 
+fn has_type_and_value(columns: &[Column]) -> bool {
+    columns.contains(&Column::Type) && columns.contains(&Column::Value)
+}
+
+/// The columns of an IOC table's header: one with a value column, typed or not.
 fn pipe_header(line: &str) -> Option<Vec<Column>> {
     let columns: Vec<Column> = pipe_cells(line.trim())?
         .into_iter()
         .map(column_of)
         .collect();
-    has_type_and_value(&columns).then_some(columns)
+    columns.contains(&Column::Value).then_some(columns)
 }
 
 fn is_separator(line: &str) -> bool {
@@ -221,7 +229,8 @@ fn is_separator(line: &str) -> bool {
 
 /// One table row, split into its cells, ready to become an indicator.
 struct Row<'a> {
-    declared: &'a str,
+    /// The Type cell; `None` in a table with no Type column, where the value's shape tells.
+    declared: Option<&'a str>,
     value: &'a str,
     meta: Metadata,
 }
@@ -229,14 +238,14 @@ struct Row<'a> {
 impl<'a> Row<'a> {
     fn from_cells(columns: &[Column], cells: &[&'a str]) -> Result<Row<'a>, String> {
         let mut row = Row {
-            declared: "",
+            declared: None,
             value: "",
             meta: Metadata::default(),
         };
         for (column, cell) in columns.iter().zip(cells) {
             let cell = cell.trim();
             match column {
-                Column::Type => row.declared = cell,
+                Column::Type => row.declared = Some(cell),
                 Column::Value => row.value = cell,
                 Column::ThreatType => row.meta.threat_type = non_empty(cell),
                 Column::FirstSeen => row.meta.first_seen = parse_date(cell),
@@ -254,7 +263,7 @@ impl<'a> Row<'a> {
                 Column::Other => {}
             }
         }
-        if row.declared.is_empty() {
+        if row.declared == Some("") {
             return Err("the row has no type".to_string());
         }
         if row.value.is_empty() {
@@ -303,15 +312,85 @@ fn read_pipe_rows(
             );
         } else {
             match Row::from_cells(columns, &cells) {
-                Ok(row) => {
-                    accept_value_with(builder, options, source, row.value, row.declared, row.meta)
-                }
+                Ok(Row {
+                    declared: Some(declared),
+                    value,
+                    meta,
+                }) => accept_value_with(builder, options, source, value, declared, meta),
+                Ok(Row {
+                    declared: None,
+                    value,
+                    meta,
+                }) => accept_untyped(builder, options, source, value, meta),
                 Err(reason) => builder.reject(source, line, None, reason),
             }
         }
         i += 1;
     }
     (count, i)
+}
+
+/// A value from a table with no Type column: its kind is told by its shape, as in a CSV with
+/// no type column.
+fn accept_untyped(
+    builder: &mut DetectionBuilder,
+    options: &ReadOptions,
+    source: Source,
+    raw: &str,
+    meta: Metadata,
+) {
+    let mut intake = Intake::new(builder, options);
+    let found = Found {
+        source,
+        raw,
+        declared: None,
+        meta,
+    };
+    let cleaned = clean(raw);
+    match shape::infer(&cleaned) {
+        Some(hint) => intake.hinted(found, hint),
+        None => intake.reject(
+            found,
+            format!("cannot tell what kind of indicator {cleaned:?} is; add a Type column"),
+        ),
+    }
+}
+
+/// Passes over a table that is not an IOC table (no Value, IOC or Indicator column), from its
+/// separator line. What its cells mention that looks like an indicator is recorded as skipped
+/// with the reason, so that it is seen, not lost. Returns the index of the line after it.
+fn pass_over_table(
+    name: &str,
+    lines: &[&str],
+    start: usize,
+    options: &ReadOptions,
+    builder: &mut DetectionBuilder,
+) -> usize {
+    let mut i = start;
+    let mut intake = Intake::new(builder, options);
+    while i < lines.len() {
+        let line = lines[i].trim();
+        if !line.starts_with('|') {
+            break;
+        }
+        if !is_separator(line) {
+            let source = Source::line(name, line_number(i));
+            for raw in text::candidates(line) {
+                intake.skip(
+                    Found {
+                        source: source.clone(),
+                        raw,
+                        declared: None,
+                        meta: Metadata::default(),
+                    },
+                    "in a table with no Value, IOC or Indicator column, so not read as an \
+                     indicator (--from text reads every indicator in the text)",
+                );
+            }
+        }
+        i += 1;
+    }
+    i
 }
 
 /// Splits a header such as `TypeValueThreat TypeFirst SeenConfidence` into its columns.
@@ -351,7 +430,9 @@ fn read_run_together_rows(
         match split_run_together(columns, line) {
             Ok(cells) => match Row::from_cells(columns, &cells) {
                 Ok(row) => {
-                    accept_value_with(builder, options, source, row.value, row.declared, row.meta)
+                    // The layout's first column is always the type.
+                    let declared = row.declared.unwrap_or_default();
+                    accept_value_with(builder, options, source, row.value, declared, row.meta)
                 }
                 Err(reason) => builder.reject(source, line, None, reason),
             },
@@ -568,6 +649,57 @@ More text.
         assert_eq!(
             d.warnings,
             ["w.md:1: the write-up states 2 IOCs but its table has 1 rows"]
+        );
+    }
+
+    #[test]
+    fn a_table_without_a_type_column_is_read_by_shape_and_others_are_recorded() {
+        let text = "\
+Malware Family: X
+
+| Type | Value |
+|---|---|
+| domain | a.example |
+
+| IOC | Description |
+|---|---|
+| b[.]example | C2 |
+| 198.51.100[.]7 | C2 |
+| just words | ? |
+
+| Tool | Talks to |
+|---|---|
+| rclone | c[.]example |
+";
+        let mut b = DetectionBuilder::new();
+        read("t.md", text, &ReadOptions::default(), &mut b).unwrap();
+        let (d, records) = b.finish();
+        let values: Vec<String> = d.indicators.iter().map(|i| i.value.to_string()).collect();
+        assert_eq!(values, ["198.51.100.7", "a.example", "b.example"]);
+        let states: Vec<(u32, &str)> = records
+            .iter()
+            .map(|r| {
+                let state = match &r.state {
+                    RecordState::Indicator(_) => "emitted",
+                    RecordState::Duplicate(_) => "duplicate",
+                    RecordState::Rejected(_) => "rejected",
+                    RecordState::Skipped(reason) => {
+                        assert!(reason.contains("no Value, IOC or Indicator column"));
+                        "skipped"
+                    }
+                };
+                (r.source.line.unwrap(), state)
+            })
+            .collect();
+        assert_eq!(
+            states,
+            [
+                (5, "emitted"),
+                (9, "emitted"),
+                (10, "emitted"),
+                (11, "rejected"),
+                (15, "skipped")
+            ]
         );
     }
 
