@@ -98,7 +98,8 @@ pub struct Cli {
     pub exclusions: ExclusionsArg,
 
     /// Write one file per query, the backend's extra files and summary.json into DIR instead
-    /// of printing the queries. Files appear only once all are written.
+    /// of printing the queries. Files appear only once all are written; files an earlier run
+    /// wrote there and this one did not are removed.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<std::path::PathBuf>,
 

@@ -3,6 +3,11 @@
 //! Every file is written to a temporary name in the target folder and renamed into place only
 //! once all of them are written, so an interrupted or failed run leaves no half-written output:
 //! a rename within one folder is atomic, and the temporaries are removed on failure.
+//!
+//! The folder keeps a list of the files the last run wrote ([`MANIFEST`]). A file an earlier run
+//! wrote and this one does not (a rule for indicators this run filtered out, a query file of
+//! another backend) is removed once the new files are in place, so the folder never offers
+//! rules the current run did not make. Files ioc-emit did not write are left alone, and named.
 
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -10,6 +15,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use ioc_core::{Backend, Output, Summary};
+
+/// The list of files the last run wrote, one name a line. Hidden, so no backend file can take
+/// its name ([`check_name`] refuses names that start with a dot).
+pub const MANIFEST: &str = ".ioc-emit-files";
 
 /// What goes into one file: a text, with a line break after it or not, or the summary, which
 /// is written straight to its file rather than built as one string first (at a million
@@ -43,9 +52,17 @@ pub fn write(
             );
         }
     }
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
+    let earlier = earlier_files(dir);
+    let mut names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort_unstable();
+    let manifest: String = names.iter().map(|n| format!("{n}\n")).collect();
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len() + 1);
     let result = (|| -> Result<()> {
-        for (name, content) in &files {
+        for (name, content) in files
+            .iter()
+            .map(|(n, c)| (n.as_str(), c))
+            .chain([(MANIFEST, &Content::Text(&manifest, false))])
+        {
             let target = dir.join(name);
             let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
             staged.push((temp.clone(), target));
@@ -66,7 +83,76 @@ pub fn write(
             .with_context(|| format!("{}: cannot move into place", target.display()))?;
         written.push(target);
     }
+    written.pop(); // the manifest
+    remove_stale(dir, &earlier, &names);
+    report_strangers(dir, &names);
     Ok(written)
+}
+
+/// The files the last run into `dir` wrote, by its manifest; none if it left none.
+fn earlier_files(dir: &Path) -> Vec<String> {
+    let Ok(text) = fs::read_to_string(dir.join(MANIFEST)) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter(|name| check_name(name).is_ok())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Removes what an earlier run wrote and this one did not. `names` is sorted.
+fn remove_stale(dir: &Path, earlier: &[String], names: &[&str]) {
+    for name in earlier {
+        if names.binary_search(&name.as_str()).is_ok() {
+            continue;
+        }
+        let path = dir.join(name);
+        // Only a plain file: never follow a link, never a folder.
+        if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        match fs::remove_file(&path) {
+            Ok(()) => log::info!(
+                "{}: removed, written by an earlier run and not by this one",
+                path.display()
+            ),
+            Err(e) => log::warn!(
+                "{}: written by an earlier run and not by this one, but cannot be removed: {e}",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// Names the files in `dir` that this run did not write and ioc-emit did not write before
+/// either (or wrote before it kept a manifest): whoever deploys the folder should know.
+fn report_strangers(dir: &Path, names: &[&str]) {
+    const SHOWN: usize = 5;
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut strangers: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| !n.starts_with('.') && names.binary_search(&n.as_str()).is_err())
+        .collect();
+    if strangers.is_empty() {
+        return;
+    }
+    strangers.sort();
+    let more = strangers.len().saturating_sub(SHOWN);
+    strangers.truncate(SHOWN);
+    let tail = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    log::warn!(
+        "{}: holds files this run did not write, left in place: {}{tail}",
+        dir.display(),
+        strangers.join(", ")
+    );
 }
 
 fn write_one(path: &Path, content: &Content, summary: &Summary) -> std::io::Result<()> {

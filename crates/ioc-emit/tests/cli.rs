@@ -365,6 +365,63 @@ fn out_dir_writes_every_file_or_none() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A second run into the same folder leaves only what it wrote itself, besides files ioc-emit
+/// never wrote, which it names: a rule an earlier run wrote for indicators this run filtered
+/// out must not stay behind to be deployed.
+#[test]
+fn out_dir_removes_what_an_earlier_run_wrote_and_this_one_did_not() {
+    let dir = std::env::temp_dir().join(format!("ioc-emit-rerun-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = |backend: &str, extra: &[&str]| {
+        let mut args = vec!["--backend", backend, "--out-dir", dir.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let input = fixture("writeup-pipe");
+        args.push(&input);
+        let output = ioc_emit(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        names.sort();
+        (names, stderr(&output))
+    };
+    let (all, _) = run("kql", &[]);
+    assert!(
+        all.contains(&"quietcrane-devicefileevents.kql".to_string()),
+        "{all:?}"
+    );
+    std::fs::write(dir.join("notes.txt"), "the team's own file").unwrap();
+
+    // The hashes fall below the bar: their queries go, and only theirs.
+    let (fewer, err) = run("kql", &["--min-confidence", "100", "-v"]);
+    assert!(
+        !fewer.contains(&"quietcrane-devicefileevents.kql".to_string()),
+        "{fewer:?}"
+    );
+    assert!(
+        fewer.contains(&"quietcrane-dnsevents.kql".to_string()),
+        "{fewer:?}"
+    );
+    assert!(fewer.contains(&"notes.txt".to_string()), "{fewer:?}");
+    assert!(
+        err.contains("quietcrane-devicefileevents.kql: removed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("did not write, left in place: notes.txt"),
+        "{err}"
+    );
+
+    // Another backend's run replaces the KQL files with its own.
+    let (spl, _) = run("spl", &[]);
+    assert!(spl.iter().all(|n| !n.ends_with(".kql")), "{spl:?}");
+    assert!(spl.iter().any(|n| n.ends_with(".spl")), "{spl:?}");
+    assert!(spl.contains(&"notes.txt".to_string()), "{spl:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn out_dir_writes_the_rule_files_of_each_backend() {
     let dir = std::env::temp_dir().join(format!("ioc-emit-rules-{}", std::process::id()));

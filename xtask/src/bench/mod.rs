@@ -272,8 +272,14 @@ fn generate(size: u64, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The files a run wrote, without the hidden list of them ioc-emit keeps.
 fn count_files(dir: &Path) -> usize {
-    fs::read_dir(dir).map_or(0, |entries| entries.count())
+    fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .count()
+    })
 }
 
 /// Installs pySigma into `tools/bench/.venv` from the lock; returns the venv.
