@@ -101,7 +101,8 @@ impl fmt::Display for IndicatorKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KindHint {
     Exact(IndicatorKind),
-    /// An IP address of either family.
+    /// An IP address of either family, or a range of addresses when written with a `/` (MISP's
+    /// `ip-dst` and the `ip` of most feeds hold both).
     Ip,
     /// A hash whose algorithm is told by its length.
     AnyHash,
@@ -239,6 +240,7 @@ impl IndicatorValue {
             )));
         }
         match hint {
+            KindHint::Ip if text.contains('/') => parse_cidr(text),
             KindHint::Ip => parse_ip(text),
             KindHint::AnyHash => parse_any_hash(text),
             KindHint::Exact(kind) => match kind {
@@ -743,6 +745,25 @@ mod tests {
         assert_eq!(
             parse(IndicatorKind::Cidr, "2001:db8::/32").unwrap(),
             "2001:db8::/32"
+        );
+    }
+
+    /// A feed's `ip` type holds ranges too: a range is read as one, host bits and all.
+    #[test]
+    fn an_ip_hint_reads_a_range_as_a_range() {
+        let range = IndicatorValue::parse(KindHint::Ip, "198.51.100.0/25").unwrap();
+        assert_eq!(range.kind(), IndicatorKind::Cidr);
+        let err = IndicatorValue::parse(KindHint::Ip, "192.0.2.5/24").unwrap_err();
+        assert!(
+            err.message.contains("did you mean 192.0.2.0/24"),
+            "{}",
+            err.message
+        );
+        assert_eq!(
+            IndicatorValue::parse(KindHint::Ip, "192.0.2.5")
+                .unwrap()
+                .kind(),
+            IndicatorKind::Ipv4
         );
     }
 
