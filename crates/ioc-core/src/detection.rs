@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::attack::{AttackTag, Level};
 use crate::exclusion::{Exclusion, ExclusionKind};
-use crate::indicator::{Indicator, Source};
+use crate::indicator::{Indicator, Metadata, Source};
 
 /// What is hunted for, and what to leave out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -97,6 +97,10 @@ pub struct DetectionBuilder {
     records: Vec<Record>,
     /// The declared types met so far: a feed uses a handful, for a million rows.
     declared: Vec<Arc<str>>,
+    /// Whether any value validated so far carried a confidence, or a first-seen date: a filter
+    /// on a field no record has leaves nothing out, and the user should hear so.
+    saw_confidence: bool,
+    saw_first_seen: bool,
 }
 
 impl DetectionBuilder {
@@ -258,6 +262,27 @@ impl DetectionBuilder {
         });
     }
 
+    /// Notes which of the fields the filters read a validated value carries.
+    pub fn note_fields(&mut self, meta: &Metadata) {
+        self.saw_confidence |= meta.confidence.is_some();
+        self.saw_first_seen |= meta.first_seen.is_some();
+    }
+
+    /// Whether any value noted by [`Self::note_fields`] carried a confidence.
+    pub fn saw_confidence(&self) -> bool {
+        self.saw_confidence
+    }
+
+    /// Whether any value noted by [`Self::note_fields`] carried a first-seen date.
+    pub fn saw_first_seen(&self) -> bool {
+        self.saw_first_seen
+    }
+
+    /// A warning about the run as a whole, not about one place in the input.
+    pub fn warn_run(&mut self, message: impl Into<String>) {
+        self.detection.warnings.push(message.into());
+    }
+
     pub fn warn(&mut self, source: &Source, message: impl AsRef<str>) {
         self.detection
             .warnings
@@ -404,7 +429,7 @@ fn merge_meta(kept: &mut Indicator, other: &Indicator) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicator::{IndicatorKind, IndicatorValue, Metadata};
+    use crate::indicator::{IndicatorKind, IndicatorValue};
 
     fn indicator(text: &str, line: u32, first_seen: &str) -> Indicator {
         Indicator {

@@ -339,6 +339,7 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
                     StreamError::Io(e) => PipelineError::Input(e.to_string()),
                 })?;
         }
+        ioc_read::after_reading(&read_options, builder);
         progress.stage(&format!("emitting with {name}"));
         Ok(())
     };
@@ -509,12 +510,12 @@ fn init_logging(cli: &Cli) {
     let _ = env_logger::Builder::new()
         .filter_level(level)
         .format(|buf, record| {
-            writeln!(
-                buf,
-                "ioc-emit: {}: {}",
-                record.level().as_str().to_lowercase(),
-                record.args()
-            )
+            let label = if record.target() == output::NOTE {
+                "note".to_string()
+            } else {
+                record.level().as_str().to_lowercase()
+            };
+            writeln!(buf, "ioc-emit: {label}: {}", record.args())
         })
         .try_init();
 }

@@ -93,8 +93,10 @@ pub fn report(summary: &Summary) {
             break;
         }
     }
+    // The backend's notes say what to do with the output (upload this table, a mode it does
+    // not have), and the counts are the account of the run: both are shown by default.
     for note in &summary.notes {
-        log::info!("{note}");
+        log::warn!(target: NOTE, "{note}");
     }
     let counts: Vec<String> = summary
         .counts
@@ -102,13 +104,28 @@ pub fn report(summary: &Summary) {
         .filter(|(_, n)| **n > 0)
         .map(|(s, n)| format!("{n} {}", state_name(*s)))
         .collect();
-    log::info!(
-        "{} records: {}; {} queries",
-        summary.records.len(),
+    let detail = summary.counts.iter().any(|(s, n)| {
+        *n > 0 && matches!(s, State::Duplicate | State::Skipped | State::Unsupported)
+    });
+    let hint = if detail && !log::log_enabled!(log::Level::Info) {
+        " (-v names each record)"
+    } else {
+        ""
+    };
+    let records = match summary.records.len() {
+        1 => "1 record".to_string(),
+        n => format!("{n} records"),
+    };
+    log::warn!(
+        target: NOTE,
+        "{records}: {}; {} queries{hint}",
         counts.join(", "),
         summary.queries.len()
     );
 }
+
+/// The log target of messages shown by default that are not warnings: labelled "note".
+pub const NOTE: &str = "ioc_emit::note";
 
 fn state_name(state: State) -> &'static str {
     match state {

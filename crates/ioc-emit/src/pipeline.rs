@@ -61,6 +61,7 @@ pub fn emit_full(
         for (name, text) in inputs {
             ioc_read::read_with(name, text, format, read_options, builder)?;
         }
+        ioc_read::after_reading(read_options, builder);
         Ok(())
     };
     run(read, detection_file, backend, options)
@@ -96,6 +97,7 @@ pub fn read_all(
     for (name, text) in inputs {
         ioc_read::read_with(name, text, format, read_options, &mut builder)?;
     }
+    ioc_read::after_reading(read_options, &mut builder);
     Ok(builder.finish())
 }
 

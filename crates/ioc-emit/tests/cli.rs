@@ -130,6 +130,64 @@ fn defender_profile_leaves_out_log_analytics_tables_and_says_so() {
     }
 }
 
+/// What the user should do with the output, and the account of the run, are shown without -v;
+/// a mode the backend does not have is said, not silently ignored.
+#[test]
+fn notes_and_the_counts_are_shown_by_default() {
+    let output = ioc_emit(&[
+        "--backend",
+        "esql",
+        "--mode",
+        "lookup",
+        &fixture("writeup-pipe"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("ioc-emit: note: lookup mode is for the KQL and SPL backends only"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ioc-emit: note: 14 records: 11 emitted, 1 duplicate, 2 rejected;"),
+        "{err}"
+    );
+    let quiet = ioc_emit(&["--backend", "esql", "-q", &fixture("writeup-pipe")]);
+    assert!(stderr(&quiet).is_empty(), "{}", stderr(&quiet));
+}
+
+/// A filter on a field no record carries leaves nothing out; the run says so, in the summary.
+#[test]
+fn a_filter_on_a_field_no_record_has_is_reported() {
+    let dir = scratch("filters");
+    let input = dir.join("feed.csv");
+    std::fs::write(&input, "value,type\n198.51.100.61:443,ip:port\n").unwrap();
+    let run = |extra: &[&str], file: &str| {
+        let mut args = vec!["--backend", "kql", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.push(file);
+        let output = ioc_emit(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        summary["warnings"].to_string()
+    };
+    let filters = ["--min-confidence", "50", "--since", "2026-05-01"];
+    let warnings = run(&filters, input.to_str().unwrap());
+    assert!(
+        warnings.contains(
+            "--min-confidence 50 left nothing out: no indicator read states a confidence"
+        ),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("--since 2026-05-01 left nothing out"),
+        "{warnings}"
+    );
+    // The write-up states both for its rows: no such warning.
+    let warnings = run(&filters, &fixture("writeup-pipe"));
+    assert!(!warnings.contains("left nothing out"), "{warnings}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn lookback_is_validated_and_used() {
     let output = ioc_emit(&[
@@ -681,6 +739,13 @@ fn no_progress_when_standard_error_is_not_a_terminal() {
     std::fs::write(&path, &text).unwrap();
     let output = ioc_emit(&["--backend", "spl", path.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(stderr(&output), "");
+    // Only log lines (the account of the run): no bar redrawn with carriage returns or escapes.
+    let err = stderr(&output);
+    assert!(!err.contains(['\r', '\u{1b}']), "{err:?}");
+    assert!(err.lines().all(|l| l.starts_with("ioc-emit: ")), "{err:?}");
+    assert!(
+        err.contains("ioc-emit: note: 1 record: 1 emitted"),
+        "{err:?}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -90,6 +90,7 @@ impl<'b> Intake<'b> {
 
     /// Accepts a validated indicator unless policy leaves it out.
     pub fn accept(&mut self, indicator: Indicator, declared: Option<&str>) {
+        self.builder.note_fields(&indicator.meta);
         match policy::verdict(self.options, &indicator, declared) {
             Verdict::Keep => self.builder.accept(indicator, declared),
             Verdict::Flag(messages) => {

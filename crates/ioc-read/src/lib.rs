@@ -149,6 +149,26 @@ pub fn read(
     read_with(name, text, format, &ReadOptions::default(), builder)
 }
 
+/// Checks, once every input is read, that each filter the options set could apply: a
+/// `--min-confidence` or `--since` on inputs whose records carry no confidence or no date
+/// leaves nothing out, and the run says so rather than look filtered.
+pub fn after_reading(options: &ReadOptions, builder: &mut DetectionBuilder) {
+    if let Some(min) = options.min_confidence {
+        if !builder.saw_confidence() {
+            builder.warn_run(format!(
+                "--min-confidence {min} left nothing out: no indicator read states a confidence"
+            ));
+        }
+    }
+    if let Some(since) = &options.since {
+        if !builder.saw_first_seen() {
+            builder.warn_run(format!(
+                "--since {since} left nothing out: no indicator read states when it was first seen"
+            ));
+        }
+    }
+}
+
 /// Reads one input into the builder, detecting its format unless one is given.
 pub fn read_with(
     name: &str,

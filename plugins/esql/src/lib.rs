@@ -24,7 +24,7 @@ use ioc_core::partition::{self, Limit};
 use ioc_core::text::{single_line, slug};
 use ioc_core::{
     register_backend, Backend, Detection, Emission, EmitError, EmitOptions, ExclusionMode,
-    ExclusionState, ExclusionUse, Indicator, IndicatorKind, Lookback, Query, TimeUnit,
+    ExclusionState, ExclusionUse, Indicator, IndicatorKind, Lookback, Mode, Query, TimeUnit,
 };
 
 use crate::schema::{Target, TARGETS};
@@ -70,6 +70,13 @@ impl Backend for Esql {
         }
         let indices = Indices::from_settings(&options.settings).map_err(invalid)?;
         let mut emission = Emission::default();
+        if options.mode == Mode::Lookup {
+            emission.notes.push(
+                "lookup mode is for the KQL and SPL backends only: these ES|QL queries list \
+                 their values inline, split into parts where a hunt is over the size limit"
+                    .to_string(),
+            );
+        }
         let mut covered = vec![false; detection.indicators.len()];
         for target in TARGETS {
             let index = indices.of(target);
