@@ -73,14 +73,51 @@ pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<()
 
 /// The malware families a feed names, to name the detection after when there is just one.
 #[derive(Debug, Default)]
-pub(crate) struct Families(Vec<String>);
+pub(crate) struct Families(Vec<Family>);
+
+/// One family, by its Malpedia id (`win.cobalt_strike`), its printable name (`Cobalt Strike`),
+/// or both: entries that give only one of the two still name the same family.
+#[derive(Debug)]
+struct Family {
+    id: Option<String>,
+    printable: Option<String>,
+}
 
 impl Families {
-    /// Notes a family; ThreatFox's "Unknown malware" and its kin name nothing.
+    /// Notes a family by its printable name; ThreatFox's "Unknown malware" and its kin name
+    /// nothing.
     pub fn note(&mut self, family: &str) {
-        let unknown = family.to_ascii_lowercase().starts_with("unknown");
-        if !unknown && !self.0.iter().any(|f| f == family) {
-            self.0.push(family.to_string());
+        self.note_entry(None, Some(family));
+    }
+
+    /// Notes a family by its Malpedia id, its printable name, or both.
+    pub fn note_entry(&mut self, id: Option<&str>, printable: Option<&str>) {
+        let unknown = |name: &str| {
+            let lower = name.to_ascii_lowercase();
+            lower.starts_with("unknown") || lower.ends_with(".unknown")
+        };
+        let id = id.filter(|i| !unknown(i));
+        let printable = printable.filter(|p| !unknown(p));
+        if id.is_none() && printable.is_none() {
+            return;
+        }
+        let known = self.0.iter_mut().find(|f| {
+            (id.is_some() && f.id.as_deref() == id)
+                || (printable.is_some() && f.printable.as_deref() == printable)
+        });
+        match known {
+            Some(family) => {
+                if family.id.is_none() {
+                    family.id = id.map(str::to_string);
+                }
+                if family.printable.is_none() {
+                    family.printable = printable.map(str::to_string);
+                }
+            }
+            None => self.0.push(Family {
+                id: id.map(str::to_string),
+                printable: printable.map(str::to_string),
+            }),
         }
     }
 
@@ -88,7 +125,9 @@ impl Families {
     /// rather than the first family it happened to list.
     pub fn name_detection(&self, intake: &mut Intake<'_>) {
         if let [family] = self.0.as_slice() {
-            intake.builder().set_family(family);
+            if let Some(name) = family.printable.as_deref().or(family.id.as_deref()) {
+                intake.builder().set_family(name);
+            }
         }
     }
 }
@@ -216,15 +255,12 @@ impl Reader<'_> {
     }
 
     fn metadata(&mut self, entry: &Entry) -> Metadata {
-        let malware = entry
-            .malware_printable
-            .as_deref()
-            .or(entry.malware.as_deref())
-            .map(str::trim)
-            .filter(|m| !m.is_empty());
-        if let Some(m) = malware {
-            self.families.note(m);
+        fn given(field: &Option<String>) -> Option<&str> {
+            field.as_deref().map(str::trim).filter(|m| !m.is_empty())
         }
+        self.families
+            .note_entry(given(&entry.malware), given(&entry.malware_printable));
+        let malware = given(&entry.malware_printable).or(given(&entry.malware));
         Metadata {
             threat_type: entry.threat_type.clone().filter(|t| !t.is_empty()),
             first_seen: entry
@@ -302,6 +338,32 @@ mod tests {
         assert_eq!(records[2].source, Source::path("tf.json", "data[2]"));
         assert!(matches!(&records[2].state, RecordState::Rejected(r) if r.contains("neither")));
         assert!(matches!(&records[3].state, RecordState::Rejected(_)));
+    }
+
+    /// An entry that gives only the Malpedia id, or only the printable name, names the same
+    /// family as entries that give both; two families name none.
+    #[test]
+    fn a_family_is_one_family_by_either_of_its_names() {
+        let entry =
+            |ioc: &str, names: &str| format!(r#"{{"ioc": "{ioc}", "ioc_type": "domain"{names}}}"#);
+        let feed = |entries: &[String]| format!(r#"{{"data": [{}]}}"#, entries.join(","));
+        let both = r#", "malware": "win.cobalt_strike", "malware_printable": "Cobalt Strike""#;
+        let id = r#", "malware": "win.cobalt_strike""#;
+        let printable = r#", "malware_printable": "Cobalt Strike""#;
+        let (d, _) = run(&feed(&[
+            entry("a.example", id),
+            entry("b.example", both),
+            entry("c.example", printable),
+        ]));
+        assert_eq!(d.family.as_deref(), Some("Cobalt Strike"));
+        let (d, _) = run(&feed(&[entry("a.example", id)]));
+        assert_eq!(d.family.as_deref(), Some("win.cobalt_strike"));
+        let other = r#", "malware": "win.lumma""#;
+        let (d, _) = run(&feed(&[
+            entry("a.example", both),
+            entry("b.example", other),
+        ]));
+        assert_eq!(d.family, None);
     }
 
     #[test]
