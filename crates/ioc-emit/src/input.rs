@@ -9,6 +9,7 @@ use std::io::{self, BufRead, Read};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
 
 /// One input opened for reading.
 pub struct Stream {
@@ -23,7 +24,7 @@ pub struct Stream {
 pub fn open(arg: &str) -> Result<Stream> {
     if arg == "-" {
         let name = "<stdin>".to_string();
-        let reader: Box<dyn Read> = Box::new(io::stdin());
+        let reader: Box<dyn Read> = Box::new(decoded(io::stdin()));
         return Ok(Stream {
             reader: Checked::new(&name, reader),
             name,
@@ -39,8 +40,40 @@ pub fn open(arg: &str) -> Result<Stream> {
     Ok(Stream {
         name: arg.to_string(),
         size: Some(meta.len()),
-        reader: Checked::new(arg, Box::new(file)),
+        reader: Checked::new(arg, Box::new(decoded(file))),
     })
+}
+
+/// The input as UTF-8: text with a UTF-16 byte-order mark is transcoded (a byte sequence UTF-16
+/// cannot hold becomes U+FFFD), anything else passes through byte for byte, so that
+/// [`Checked`] still finds invalid UTF-8 and NUL bytes where they are.
+fn decoded<R: Read>(inner: R) -> DecodeReaderBytes<R, Vec<u8>> {
+    DecodeReaderBytesBuilder::new()
+        .utf8_passthru(true)
+        .build(inner)
+}
+
+/// What a NUL byte near the start means: UTF-16 without a byte-order mark when every other
+/// byte is NUL (ASCII text in UTF-16), a binary file otherwise.
+fn nul_meaning(probe: &[u8]) -> &'static str {
+    let sample = &probe[..probe.len().min(512)];
+    let nuls = |parity: usize| {
+        sample
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let half = sample.len() / 2;
+    let (even, odd) = (nuls(0), nuls(1));
+    let utf16 = half >= 4 && (even.max(odd) * 10 >= half * 9) && (even.min(odd) * 10 <= half);
+    if utf16 {
+        "a NUL byte; this looks like UTF-16 text without a byte-order mark: save it as UTF-8 \
+         (or as UTF-16 with a byte-order mark)"
+    } else {
+        "a NUL byte; this looks like a binary file, not a report"
+    }
 }
 
 /// The bytes at the start of a file in which a NUL byte means "binary", as `grep` decides.
@@ -105,7 +138,7 @@ impl<R: Read> Checked<R> {
         if self.offset < BINARY_PROBE {
             let probe = &chunk[..chunk.len().min((BINARY_PROBE - self.offset) as usize)];
             if let Some(p) = probe.iter().position(|&b| b == 0) {
-                let what = "a NUL byte; this looks like a binary file, not a report";
+                let what = nul_meaning(probe);
                 return Err(self.error(chunk, self.offset + p as u64, what));
             }
         }
@@ -156,10 +189,22 @@ impl<R: Read> BufRead for Checked<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos == self.len {
             let mut buf = std::mem::take(&mut self.buf);
+            // The first chunk holds the whole probe for NUL bytes (or the whole input, if
+            // shorter), however little the first reads return, so that what a NUL means can
+            // be told from its neighbours.
+            let want = if self.offset == 0 {
+                BINARY_PROBE as usize
+            } else {
+                1
+            };
+            let mut filled = 0;
             let read = loop {
-                match self.inner.read(&mut buf) {
+                match self.inner.read(&mut buf[filled..]) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    other => break other,
+                    Ok(0) => break Ok(filled),
+                    Ok(n) if filled + n < want => filled += n,
+                    Ok(n) => break Ok(filled + n),
+                    Err(e) => break Err(e),
                 }
             };
             let checked = read.and_then(|n| {
@@ -206,7 +251,7 @@ pub struct Input {
 pub fn load(arg: &str) -> Result<Input> {
     let (name, bytes) = if arg == "-" {
         let mut bytes = Vec::new();
-        std::io::stdin()
+        decoded(std::io::stdin())
             .read_to_end(&mut bytes)
             .context("<stdin>: cannot read standard input")?;
         ("<stdin>".to_string(), bytes)
@@ -216,7 +261,10 @@ pub fn load(arg: &str) -> Result<Input> {
         if meta.is_dir() {
             bail!("{arg}: is a directory, not a file");
         }
-        let bytes = std::fs::read(path).with_context(|| format!("{arg}: cannot read"))?;
+        let mut bytes = Vec::new();
+        decoded(std::fs::File::open(path).with_context(|| format!("{arg}: cannot read"))?)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("{arg}: cannot read"))?;
         (arg.to_string(), bytes)
     };
     let text = into_text(&name, bytes)?;
@@ -234,7 +282,8 @@ pub(crate) fn into_text(name: &str, bytes: Vec<u8>) -> Result<String> {
         .position(|&b| b == 0)
     {
         let (line, column) = position(&bytes, at);
-        bail!("{name}:{line}:{column}: a NUL byte; this looks like a binary file, not a report");
+        let what = nul_meaning(&bytes[..bytes.len().min(BINARY_PROBE as usize)]);
+        bail!("{name}:{line}:{column}: {what}");
     }
     match String::from_utf8(bytes) {
         Ok(mut text) => {

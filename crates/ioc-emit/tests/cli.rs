@@ -188,6 +188,48 @@ fn a_filter_on_a_field_no_record_has_is_reported() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// What PowerShell's `>` writes: UTF-16 with a byte-order mark is read as the same text; without
+/// the mark it is refused as UTF-16, not as "binary", at the place of the first NUL.
+#[test]
+fn utf16_with_a_byte_order_mark_is_read_and_without_one_is_named() {
+    let dir = scratch("utf16");
+    let text = std::fs::read_to_string(fixture("writeup-pipe")).unwrap();
+    let units = |big: bool| -> Vec<u8> {
+        text.encode_utf16()
+            .flat_map(|u| {
+                if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect()
+    };
+    let queries = |path: &std::path::Path| {
+        let output = ioc_emit(&["--backend", "kql", path.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        output.stdout
+    };
+    let plain = dir.join("report.md");
+    std::fs::write(&plain, &text).unwrap();
+    let expected = queries(&plain);
+    for (bom, big) in [(&[0xff, 0xfe][..], false), (&[0xfe, 0xff][..], true)] {
+        std::fs::write(&plain, [bom, &units(big)].concat()).unwrap();
+        assert_eq!(queries(&plain), expected, "big-endian: {big}");
+    }
+    std::fs::write(&plain, units(false)).unwrap();
+    let output = ioc_emit(&["--backend", "kql", plain.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "report.md:1:2: a NUL byte; this looks like UTF-16 text without a byte-order mark"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn lookback_is_validated_and_used() {
     let output = ioc_emit(&[
