@@ -766,6 +766,12 @@ fn kind_of_path(key: &str, value: &str) -> Option<KindHint> {
 fn single_term(test: &Comparison) -> Result<Term, String> {
     check_equality(test)?;
     let path = test.path.to_string();
+    if test.path.key() == "network-traffic:dst_port" {
+        return Err(format!(
+            "compares {path} on its own; a port is read only together with an address \
+             (network-traffic:dst_ref.value = '...' AND network-traffic:dst_port = n)"
+        ));
+    }
     let value = match test.values.as_slice() {
         [Literal::Str(s)] => s.clone(),
         _ => {
@@ -907,6 +913,11 @@ mod tests {
         assert!(why("[file:name = 'a' AND file:size = 3]").contains("AND"));
         assert!(why("[file:hashes.'SHA-512' = 'ab']").contains("cannot hunt"));
         assert!(why("[file:name = 'CBricksDoc']").contains("compares file:name"));
+        // A port ORed with an address is not an indicator; it is read only ANDed with one.
+        assert!(why(
+            "[network-traffic:dst_ref.value = '203.0.113.142' OR network-traffic:dst_port = 22]"
+        )
+        .contains("compares network-traffic:dst_port on its own"));
     }
 
     #[test]
