@@ -138,12 +138,40 @@ fn context_line(line: &str) -> Option<&'static str> {
     })
 }
 
+/// Reads one table cell that declares no type, by the rules of free text (so a two-label name
+/// under a TLD that is also a file extension is not taken for a domain); `false` when the cell
+/// holds nothing shaped like an indicator.
+pub(crate) fn read_cell(source: &Source, cell: &str, meta: &Metadata, intake: &mut Intake) -> bool {
+    let mut previous = None;
+    let mut any = false;
+    for word in cell.split_whitespace() {
+        let mut candidates = Vec::new();
+        scan_word(word, &mut candidates);
+        for candidate in candidates {
+            any = true;
+            offer_with(source, candidate, previous, meta.clone(), intake);
+        }
+        previous = Some(word);
+    }
+    any
+}
+
 fn offer(source: &Source, candidate: Candidate<'_>, previous: Option<&str>, intake: &mut Intake) {
+    offer_with(source, candidate, previous, Metadata::default(), intake);
+}
+
+fn offer_with(
+    source: &Source,
+    candidate: Candidate<'_>,
+    previous: Option<&str>,
+    meta: Metadata,
+    intake: &mut Intake,
+) {
     let found = Found {
         source: source.clone(),
         raw: candidate.raw,
         declared: None,
-        meta: Metadata::default(),
+        meta,
     };
     let value = refang(candidate.raw).into_owned();
     match candidate.shape {

@@ -101,24 +101,25 @@ impl Families {
         if id.is_none() && printable.is_none() {
             return;
         }
-        let known = self.0.iter_mut().find(|f| {
-            (id.is_some() && f.id.as_deref() == id)
-                || (printable.is_some() && f.printable.as_deref() == printable)
-        });
-        match known {
-            Some(family) => {
-                if family.id.is_none() {
-                    family.id = id.map(str::to_string);
-                }
-                if family.printable.is_none() {
-                    family.printable = printable.map(str::to_string);
-                }
+        let mut family = Family {
+            id: id.map(str::to_string),
+            printable: printable.map(str::to_string),
+        };
+        // Every family noted so far under either name is this one: an entry with both names
+        // joins an id-only and a printable-only family met earlier, in whichever order.
+        let mut kept = Vec::with_capacity(self.0.len());
+        for known in std::mem::take(&mut self.0) {
+            let same = (known.id.is_some() && known.id == family.id)
+                || (known.printable.is_some() && known.printable == family.printable);
+            if same {
+                family.id = family.id.or(known.id);
+                family.printable = family.printable.or(known.printable);
+            } else {
+                kept.push(known);
             }
-            None => self.0.push(Family {
-                id: id.map(str::to_string),
-                printable: printable.map(str::to_string),
-            }),
         }
+        kept.push(family);
+        self.0 = kept;
     }
 
     /// A feed about one family names the detection after it; a mixed feed names nothing,
@@ -358,6 +359,13 @@ mod tests {
         assert_eq!(d.family.as_deref(), Some("Cobalt Strike"));
         let (d, _) = run(&feed(&[entry("a.example", id)]));
         assert_eq!(d.family.as_deref(), Some("win.cobalt_strike"));
+        // Joined whatever the order: the entry with both names comes last here.
+        let (d, _) = run(&feed(&[
+            entry("a.example", id),
+            entry("c.example", printable),
+            entry("b.example", both),
+        ]));
+        assert_eq!(d.family.as_deref(), Some("Cobalt Strike"));
         let other = r#", "malware": "win.lumma""#;
         let (d, _) = run(&feed(&[
             entry("a.example", both),

@@ -37,6 +37,10 @@ const TYPES: &[(&str, TypeMeaning)] = &[
         TypeMeaning::Kind(KindHint::Exact(IndicatorKind::Domain)),
     ),
     (
+        "domain_name",
+        TypeMeaning::Kind(KindHint::Exact(IndicatorKind::Domain)),
+    ),
+    (
         "url",
         TypeMeaning::Kind(KindHint::Exact(IndicatorKind::Url)),
     ),
@@ -109,11 +113,13 @@ const TYPES: &[(&str, TypeMeaning)] = &[
     ("ja3", TypeMeaning::Unsupported),
     ("ja3_fingerprint", TypeMeaning::Unsupported),
     ("regkey", TypeMeaning::Unsupported),
+    ("registry_key", TypeMeaning::Unsupported),
 ];
 
-/// Looks up a declared type, ignoring case and surrounding space.
+/// Looks up a declared type, ignoring case and surrounding space; a space inside counts as
+/// `_`, as write-ups spell types for people (`File name`, `IP address`, `MD5 hash`).
 pub fn meaning(declared: &str) -> Option<TypeMeaning> {
-    let lower = declared.trim().to_ascii_lowercase();
+    let lower = declared.trim().to_ascii_lowercase().replace(' ', "_");
     TYPES
         .iter()
         .find(|(name, _)| *name == lower)
@@ -125,4 +131,21 @@ pub fn names_longest_first() -> Vec<&'static str> {
     let mut names: Vec<&str> = TYPES.iter().map(|(n, _)| *n).collect();
     names.sort_by_key(|n| std::cmp::Reverse(n.len()));
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_spelled_for_people_are_read() {
+        let kind = |k| Some(TypeMeaning::Kind(KindHint::Exact(k)));
+        assert_eq!(meaning(" File name "), kind(IndicatorKind::FileName));
+        assert_eq!(meaning("MD5 hash"), kind(IndicatorKind::Md5));
+        assert_eq!(meaning("Domain Name"), kind(IndicatorKind::Domain));
+        assert_eq!(meaning("IP address"), Some(TypeMeaning::Kind(KindHint::Ip)));
+        assert_eq!(meaning("Registry key"), Some(TypeMeaning::Unsupported));
+        assert_eq!(meaning("ip:port"), kind(IndicatorKind::IpPort));
+        assert_eq!(meaning("file path"), None);
+    }
 }

@@ -9,9 +9,7 @@
 use ioc_core::{parse_clause, DetectionBuilder, ExclusionKind, Metadata, Polarity, Source};
 
 use crate::intake::{clean, Found, Intake};
-use crate::{
-    accept_value_with, parse_confidence, parse_date, shape, text, types, ReadError, ReadOptions,
-};
+use crate::{accept_value_with, parse_confidence, parse_date, text, types, ReadError, ReadOptions};
 
 /// Column roles, found by header name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,17 +28,25 @@ enum Column {
 /// Header names and their roles, lower-cased. Longest first where one is a prefix of another,
 /// because run-together headers are split by matching these in order.
 const HEADERS: &[(&str, Column)] = &[
+    ("indicator type", Column::Type),
     ("threat type", Column::ThreatType),
     ("first seen", Column::FirstSeen),
     ("confidence", Column::Confidence),
     ("reference", Column::Reference),
+    ("indicators", Column::Value),
     ("indicator", Column::Value),
+    ("ioc type", Column::Type),
     ("malware", Column::Malware),
     ("value", Column::Value),
     ("tags", Column::Tags),
     ("type", Column::Type),
+    ("iocs", Column::Value),
     ("ioc", Column::Value),
 ];
+
+/// Value headers that make a table an IOC table without a Type column. `Value` alone does not:
+/// a `| Setting | Value |` table holds configuration, not indicators.
+const UNTYPED_VALUE_HEADERS: &[&str] = &["indicator", "indicators", "ioc", "iocs"];
 
 /// ThreatFox's threat types, longest first so that `payload_delivery` wins over `payload`.
 const THREAT_TYPES: &[&str] = &["payload_delivery", "cc_skimming", "botnet_cc", "payload"];
@@ -74,11 +80,29 @@ pub fn read(
     let mut stated_total: Option<(usize, u32)> = None;
     let mut scenario: Option<String> = None;
     let mut in_summary = false;
+    let mut in_fence = false;
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i].trim();
         let number = line_number(i);
-        if let Some(url) = source_comment(line) {
+        let starts_table =
+            |l: &str| pipe_cells(l).is_some() && lines.get(i + 1).is_some_and(|n| is_separator(n));
+        if is_fence(line) {
+            in_fence = !in_fence;
+        } else if in_fence {
+            // A code block shows logs or samples: a typed IOC table is still read, any other
+            // table's indicators are recorded as skipped, and the rest is passed over.
+            if pipe_header(line).is_some_and(|c| has_type_and_value(&c)) {
+                let columns = pipe_header(line).unwrap_or_default();
+                let (count, next) = read_pipe_rows(name, &lines, i + 1, &columns, options, builder);
+                rows_seen += count;
+                i = next;
+                continue;
+            } else if starts_table(line) {
+                i = pass_over_table(name, &lines, i + 1, IN_CODE_BLOCK, options, builder);
+                continue;
+            }
+        } else if let Some(url) = source_comment(line) {
             builder.add_reference(url);
         } else if let Some(rest) = line.strip_prefix("Original source:") {
             builder.add_reference(rest.trim());
@@ -94,8 +118,8 @@ pub fn read(
             rows_seen += count;
             i = next;
             continue;
-        } else if pipe_cells(line).is_some() && lines.get(i + 1).is_some_and(|l| is_separator(l)) {
-            i = pass_over_table(name, &lines, i + 1, options, builder);
+        } else if starts_table(line) {
+            i = pass_over_table(name, &lines, i + 1, NOT_AN_IOC_TABLE, options, builder);
             continue;
         } else if let Some(columns) = run_together_header(line) {
             let (count, next) =
@@ -210,13 +234,22 @@ fn has_type_and_value(columns: &[Column]) -> bool {
     columns.contains(&Column::Type) && columns.contains(&Column::Value)
 }
 
-/// The columns of an IOC table's header: one with a value column, typed or not.
+/// The columns of an IOC table's header: Type and Value columns, or a value column named as
+/// indicators (`IOC`, `Indicator`) without a Type column.
 fn pipe_header(line: &str) -> Option<Vec<Column>> {
-    let columns: Vec<Column> = pipe_cells(line.trim())?
-        .into_iter()
-        .map(column_of)
-        .collect();
-    columns.contains(&Column::Value).then_some(columns)
+    let cells = pipe_cells(line.trim())?;
+    let columns: Vec<Column> = cells.iter().copied().map(column_of).collect();
+    let untyped = || {
+        cells
+            .iter()
+            .any(|c| UNTYPED_VALUE_HEADERS.contains(&c.trim().to_ascii_lowercase().as_str()))
+    };
+    (has_type_and_value(&columns) || untyped()).then_some(columns)
+}
+
+/// Whether a line opens or closes a fenced code block.
+fn is_fence(line: &str) -> bool {
+    line.starts_with("```") || line.starts_with("~~~")
 }
 
 fn is_separator(line: &str) -> bool {
@@ -330,8 +363,8 @@ fn read_pipe_rows(
     (count, i)
 }
 
-/// A value from a table with no Type column: its kind is told by its shape, as in a CSV with
-/// no type column.
+/// A value from a table with no Type column: read by the rules of free text, so that a name
+/// such as `payload.zip` is not taken for a domain unless written defanged.
 fn accept_untyped(
     builder: &mut DetectionBuilder,
     options: &ReadOptions,
@@ -340,21 +373,27 @@ fn accept_untyped(
     meta: Metadata,
 ) {
     let mut intake = Intake::new(builder, options);
-    let found = Found {
-        source,
-        raw,
-        declared: None,
-        meta,
-    };
-    let cleaned = clean(raw);
-    match shape::infer(&cleaned) {
-        Some(hint) => intake.hinted(found, hint),
-        None => intake.reject(
-            found,
-            format!("cannot tell what kind of indicator {cleaned:?} is; add a Type column"),
-        ),
+    if !text::read_cell(&source, raw, &meta, &mut intake) {
+        let found = Found {
+            source,
+            raw,
+            declared: None,
+            meta,
+        };
+        let reason = format!(
+            "cannot tell what kind of indicator {:?} is; add a Type column",
+            clean(raw)
+        );
+        intake.reject(found, reason);
     }
 }
+
+/// Why the indicators of a table that is not an IOC table are skipped.
+const NOT_AN_IOC_TABLE: &str = "in a table with no IOC or Indicator column (nor Type and \
+                                Value), so not read as an indicator (--from text reads every \
+                                indicator in the text)";
+const IN_CODE_BLOCK: &str = "in a table inside a code block, so not read as an indicator \
+                             (--from text reads every indicator in the text)";
 
 /// Passes over a table that is not an IOC table (no Value, IOC or Indicator column), from its
 /// separator line. What its cells mention that looks like an indicator is recorded as skipped
@@ -363,6 +402,7 @@ fn pass_over_table(
     name: &str,
     lines: &[&str],
     start: usize,
+    reason: &str,
     options: &ReadOptions,
     builder: &mut DetectionBuilder,
 ) -> usize {
@@ -383,8 +423,7 @@ fn pass_over_table(
                         declared: None,
                         meta: Metadata::default(),
                     },
-                    "in a table with no Value, IOC or Indicator column, so not read as an \
-                     indicator (--from text reads every indicator in the text)",
+                    reason,
                 );
             }
         }
@@ -684,7 +723,7 @@ Malware Family: X
                     RecordState::Duplicate(_) => "duplicate",
                     RecordState::Rejected(_) => "rejected",
                     RecordState::Skipped(reason) => {
-                        assert!(reason.contains("no Value, IOC or Indicator column"));
+                        assert!(reason.contains("no IOC or Indicator column"));
                         "skipped"
                     }
                 };
@@ -701,6 +740,71 @@ Malware Family: X
                 (15, "skipped")
             ]
         );
+    }
+
+    /// A configuration table's `Value` column is not an IOC column, a table in a code block is
+    /// a sample, and a header spelled `IOC Type` is the type column; names such as `payload.zip`
+    /// in an untyped table are not taken for domains.
+    #[test]
+    fn only_indicator_tables_are_read_and_code_blocks_are_samples() {
+        let text = "\
+Malware Family: X
+
+| Type | Value |
+|---|---|
+| domain | c2.example.com |
+
+| Setting | Value |
+|---|---|
+| Build version | 4.2.0.1 |
+| Mutex | Global\\exrat |
+
+```
+| Indicator | Hits |
+|---|---|
+| 10.0.0.5 | 42 |
+```
+
+| IOC | IOC Type |
+|---|---|
+| 44d88612fea8a8f36de82e1278abb02f | MD5 hash |
+| readme.mov | File name |
+
+| Indicators |
+|---|
+| payload.zip |
+| payload[.]zip |
+";
+        let mut b = DetectionBuilder::new();
+        read("t.md", text, &ReadOptions::default(), &mut b).unwrap();
+        let (d, records) = b.finish();
+        let values: Vec<String> = d.indicators.iter().map(|i| i.value.to_string()).collect();
+        assert_eq!(
+            values,
+            [
+                "c2.example.com",
+                "payload.zip",
+                "44d88612fea8a8f36de82e1278abb02f",
+                "readme.mov"
+            ]
+        );
+        let kinds: Vec<String> = d.indicators.iter().map(|i| i.kind().to_string()).collect();
+        assert_eq!(kinds, ["domain", "domain", "md5", "filename"]);
+        let skipped: Vec<(u32, &str)> = records
+            .iter()
+            .filter_map(|r| match &r.state {
+                RecordState::Skipped(reason) => Some((r.source.line.unwrap(), reason.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(skipped.len(), 3, "{skipped:?}");
+        assert_eq!(skipped[0].0, 9);
+        assert!(skipped[0].1.contains("no IOC or Indicator column"));
+        assert_eq!(skipped[1].0, 15);
+        assert!(skipped[1].1.contains("inside a code block"));
+        // The bare name is skipped as a possible file name; the defanged one is the domain.
+        assert_eq!(skipped[2].0, 25);
+        assert!(skipped[2].1.contains("looks like a file or field name"));
     }
 
     #[test]
