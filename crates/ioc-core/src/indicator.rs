@@ -199,7 +199,11 @@ impl CanonicalUrl {
         let without_fragment: Vec<CanonicalUrl> = forms
             .iter()
             .filter_map(|form| {
-                let cut = form.text[form.authority_end..].find('#')? + form.authority_end;
+                let mut cut = form.text[form.authority_end..].find('#')? + form.authority_end;
+                // `https://host/#top` is logged as `https://host/`: the root form, no slash.
+                if form.text[form.authority_end..cut] == *"/" {
+                    cut = form.authority_end;
+                }
                 Some(CanonicalUrl {
                     text: form.text[..cut].to_string(),
                     ..form.clone()
@@ -507,7 +511,10 @@ fn parse_url(text: &str) -> Result<CanonicalUrl, InvalidValue> {
     }
     canonical.push_str(&hostport);
     let authority_end = canonical.len();
-    canonical.push_str(&after[authority_len..]);
+    // `https://host/` and `https://host` name the same resource; the canonical form has no
+    // root slash, and the backends match a URL with an empty path in both forms.
+    let rest = &after[authority_len..];
+    canonical.push_str(if rest == "/" { "" } else { rest });
     Ok(CanonicalUrl {
         text: canonical,
         authority_end,
@@ -821,6 +828,41 @@ mod tests {
         let plain =
             IndicatorValue::parse(IndicatorKind::Url.into(), "http://h.example:8080/x").unwrap();
         assert_eq!(plain.as_url().unwrap().log_forms().len(), 1);
+    }
+
+    /// A root URL has one canonical form, without the slash, so `https://h/` and `https://h`
+    /// are one indicator and the backends match both spellings of it.
+    #[test]
+    fn a_root_slash_is_not_part_of_the_canonical_url() {
+        assert_eq!(
+            parse(IndicatorKind::Url, "https://H.example/").unwrap(),
+            parse(IndicatorKind::Url, "https://h.example").unwrap()
+        );
+        let url = |text| IndicatorValue::parse(IndicatorKind::Url.into(), text).unwrap();
+        let root = url("https://h.example/");
+        assert_eq!(root.as_url().unwrap().rest(), "");
+        // Only a bare root slash goes; a query or a longer path keeps it.
+        assert_eq!(
+            url("https://h.example/?q=1").as_url().unwrap().rest(),
+            "/?q=1"
+        );
+        assert_eq!(url("https://h.example//").as_url().unwrap().rest(), "//");
+        let forms: Vec<String> = url("https://h.example:443/#top")
+            .as_url()
+            .unwrap()
+            .log_forms()
+            .iter()
+            .map(|f| f.as_str().to_string())
+            .collect();
+        assert_eq!(
+            forms,
+            [
+                "https://h.example:443/#top",
+                "https://h.example/#top",
+                "https://h.example:443",
+                "https://h.example",
+            ]
+        );
     }
 
     #[test]
