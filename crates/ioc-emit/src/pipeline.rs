@@ -4,7 +4,8 @@
 //! checked, so that every backend gets both for free.
 
 use ioc_core::{
-    Backend, CoverageError, Detection, DetectionBuilder, EmitError, EmitOptions, Record, Summary,
+    Backend, CoverageError, Detection, DetectionBuilder, EmitError, EmitOptions, ExclusionMode,
+    Record, Summary,
 };
 use ioc_read::{DetectionFile, Format, ReadError, ReadOptions};
 
@@ -87,6 +88,51 @@ pub fn run(
     emit_owned(detection, records, backend, options)
 }
 
+/// Several inputs make one detection, and an applied exclusion filters its whole query: the
+/// false-positive scenarios of one write-up then also filter the indicators of the others. That
+/// is said, with the files, so that the user can run the write-up on its own instead.
+fn warn_shared_exclusions(detection: &mut Detection) {
+    let mut inputs: Vec<&str> = Vec::new();
+    for indicator in &detection.indicators {
+        let file = &*indicator.source.file;
+        if inputs.last() != Some(&file) && !inputs.contains(&file) {
+            inputs.push(file);
+        }
+    }
+    if inputs.len() < 2 {
+        return;
+    }
+    let mut from: Vec<&str> = detection
+        .exclusions
+        .iter()
+        .map(|e| &*e.source.file)
+        .filter(|f| inputs.contains(f))
+        .collect();
+    from.dedup();
+    if from.is_empty() {
+        return;
+    }
+    let others: Vec<&str> = inputs
+        .iter()
+        .copied()
+        .filter(|f| !from.contains(f))
+        .collect();
+    let whose = if others.is_empty() {
+        "each other's indicators".to_string()
+    } else if from.len() > 1 {
+        format!("each other's indicators and those of {}", others.join(", "))
+    } else {
+        format!("the indicators of {}", others.join(", "))
+    };
+    let message = format!(
+        "--exclusions apply with several inputs: the exclusions from {} are applied to every \
+         query, so they also filter hits on {whose}; run a write-up on its own to keep its \
+         exclusions to its indicators",
+        from.join(", ")
+    );
+    detection.warnings.push(message);
+}
+
 /// Reads every input into one detection and the record of every input row.
 pub fn read_all(
     inputs: &[(String, String)],
@@ -120,6 +166,9 @@ fn emit_owned(
     backend: &dyn Backend,
     options: &EmitOptions,
 ) -> Result<Outcome, PipelineError> {
+    if options.exclusions == ExclusionMode::Apply {
+        warn_shared_exclusions(&mut detection);
+    }
     let supported = backend.kinds();
     let hunted: Vec<usize> = (0..detection.indicators.len())
         .filter(|&i| supported.contains(&detection.indicators[i].kind()))

@@ -230,6 +230,33 @@ fn utf16_with_a_byte_order_mark_is_read_and_without_one_is_named() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Applied exclusions filter a whole query; with several inputs, a write-up's exclusions also
+/// filter the other inputs' indicators, and the run says so.
+#[test]
+fn applied_exclusions_shared_across_inputs_are_reported() {
+    let warnings = |mode: &str, inputs: &[String]| {
+        let mut args = vec!["--backend", "kql", "--format", "json", "--exclusions", mode];
+        args.extend(inputs.iter().map(String::as_str));
+        let output = ioc_emit(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        summary["warnings"].to_string()
+    };
+    let feed = fixture("threatfox-csv").replace("input.md", "input.csv");
+    let two = [fixture("writeup-pipe"), feed];
+    let shared = warnings("apply", &two);
+    assert!(
+        shared.contains("the exclusions from") && shared.contains("writeup-pipe/input.md"),
+        "{shared}"
+    );
+    assert!(
+        shared.contains("so they also filter hits on the indicators of"),
+        "{shared}"
+    );
+    assert!(!warnings("comment", &two).contains("--exclusions apply"));
+    assert!(!warnings("apply", &two[..1]).contains("--exclusions apply"));
+}
+
 #[test]
 fn lookback_is_validated_and_used() {
     let output = ioc_emit(&[
