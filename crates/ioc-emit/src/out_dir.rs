@@ -4,20 +4,27 @@
 //! once all of them are written, so an interrupted or failed run leaves no half-written output:
 //! a rename within one folder is atomic, and the temporaries are removed on failure.
 //!
-//! The folder keeps a list of the files the last run wrote ([`MANIFEST`]). A file an earlier run
-//! wrote and this one does not (a rule for indicators this run filtered out, a query file of
-//! another backend) is removed once the new files are in place, so the folder never offers
-//! rules the current run did not make. Files ioc-emit did not write are left alone, and named.
+//! The folder keeps a list of the files the last run wrote, each with a hash of what it wrote
+//! ([`MANIFEST`]). A file an earlier run wrote and this one does not (a rule for indicators this
+//! run filtered out, a query file of another backend) is removed once the new files are in
+//! place, so the folder never offers rules the current run did not make; but only if it still
+//! holds what ioc-emit wrote. A file edited since, and files ioc-emit did not write, are left
+//! alone and named.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use ioc_core::partition::stable_hash;
 use ioc_core::{Backend, Output, Summary};
 
-/// The list of files the last run wrote, one name a line. Hidden, so no backend file can take
-/// its name ([`check_name`] refuses names that start with a dot).
+use crate::output::NOTE;
+
+/// The list of files the last run wrote: a line each, the hash of the content written (16 hex
+/// digits, or `-` for `summary.json`, which every run rewrites), a space and the name. Hidden,
+/// so no backend file can take its name ([`check_name`] refuses names that start with a dot).
 pub const MANIFEST: &str = ".ioc-emit-files";
 
 /// What goes into one file: a text, with a line break after it or not, or the summary, which
@@ -44,7 +51,7 @@ pub fn write(
 
     fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     // A rename cannot replace a folder; find that before anything is written.
-    for (name, _) in &files {
+    for name in files.iter().map(|(n, _)| n.as_str()).chain([MANIFEST]) {
         if dir.join(name).is_dir() {
             bail!(
                 "{}: is a folder, cannot write a file there",
@@ -55,7 +62,12 @@ pub fn write(
     let earlier = earlier_files(dir);
     let mut names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     names.sort_unstable();
-    let manifest: String = names.iter().map(|n| format!("{n}\n")).collect();
+    let mut listed: Vec<(String, &str)> = files
+        .iter()
+        .map(|(name, content)| (content_hash(content), name.as_str()))
+        .collect();
+    listed.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    let manifest: String = listed.iter().map(|(h, n)| format!("{h} {n}\n")).collect();
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len() + 1);
     let result = (|| -> Result<()> {
         for (name, content) in files
@@ -84,26 +96,52 @@ pub fn write(
         written.push(target);
     }
     written.pop(); // the manifest
-    remove_stale(dir, &earlier, &names);
-    report_strangers(dir, &names);
+                   // Compared without case: on a file system that ignores it, `IOCs.csv` is `iocs.csv`.
+    let mut known: HashSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    for kept in remove_stale(dir, &earlier, &known) {
+        known.insert(kept.to_lowercase());
+    }
+    report_strangers(dir, &known);
     Ok(written)
 }
 
-/// The files the last run into `dir` wrote, by its manifest; none if it left none.
-fn earlier_files(dir: &Path) -> Vec<String> {
+/// The hash of what a file holds, as the manifest records it.
+fn content_hash(content: &Content) -> String {
+    match content {
+        Content::Text(text, false) => format!("{:016x}", stable_hash(text)),
+        Content::Text(text, true) => format!("{:016x}", stable_hash(&format!("{text}\n"))),
+        Content::Summary => "-".to_string(),
+    }
+}
+
+/// The files the last run into `dir` wrote, with the hash of what it wrote, by its manifest;
+/// none if it left none. Lines that are not a hash and a plain name are passed over.
+fn earlier_files(dir: &Path) -> Vec<(String, String)> {
     let Ok(text) = fs::read_to_string(dir.join(MANIFEST)) else {
         return Vec::new();
     };
     text.lines()
-        .filter(|name| check_name(name).is_ok())
-        .map(str::to_string)
+        .filter_map(|line| line.split_once(' '))
+        .filter(|(hash, name)| {
+            hash.len() == 16
+                && hash.bytes().all(|b| b.is_ascii_hexdigit())
+                && check_name(name).is_ok()
+        })
+        .map(|(hash, name)| (hash.to_string(), name.to_string()))
         .collect()
 }
 
-/// Removes what an earlier run wrote and this one did not. `names` is sorted.
-fn remove_stale(dir: &Path, earlier: &[String], names: &[&str]) {
-    for name in earlier {
-        if names.binary_search(&name.as_str()).is_ok() {
+/// Removes what an earlier run wrote and this one did not, if it still holds what was written;
+/// returns the names it left in place because they changed since (each named in a warning).
+/// `written` holds this run's names, lower-cased.
+fn remove_stale(
+    dir: &Path,
+    earlier: &[(String, String)],
+    written: &HashSet<String>,
+) -> Vec<String> {
+    let mut kept = Vec::new();
+    for (hash, name) in earlier {
+        if written.contains(&name.to_lowercase()) {
             continue;
         }
         let path = dir.join(name);
@@ -111,8 +149,19 @@ fn remove_stale(dir: &Path, earlier: &[String], names: &[&str]) {
         if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
             continue;
         }
+        let unchanged = fs::read_to_string(&path)
+            .is_ok_and(|text| format!("{:016x}", stable_hash(&text)) == *hash);
+        if !unchanged {
+            log::warn!(
+                "{}: written by an earlier run, not by this one, and changed since: left in place",
+                path.display()
+            );
+            kept.push(name.clone());
+            continue;
+        }
         match fs::remove_file(&path) {
-            Ok(()) => log::info!(
+            Ok(()) => log::warn!(
+                target: NOTE,
                 "{}: removed, written by an earlier run and not by this one",
                 path.display()
             ),
@@ -122,11 +171,12 @@ fn remove_stale(dir: &Path, earlier: &[String], names: &[&str]) {
             ),
         }
     }
+    kept
 }
 
-/// Names the files in `dir` that this run did not write and ioc-emit did not write before
-/// either (or wrote before it kept a manifest): whoever deploys the folder should know.
-fn report_strangers(dir: &Path, names: &[&str]) {
+/// Names the files in `dir` that this run did not write (files of the user's, and files an
+/// earlier run wrote that were changed since): whoever deploys the folder should know.
+fn report_strangers(dir: &Path, known: &HashSet<String>) {
     const SHOWN: usize = 5;
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -135,7 +185,7 @@ fn report_strangers(dir: &Path, names: &[&str]) {
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| !n.starts_with('.') && names.binary_search(&n.as_str()).is_err())
+        .filter(|n| !n.starts_with('.') && !known.contains(&n.to_lowercase()))
         .collect();
     if strangers.is_empty() {
         return;
@@ -255,7 +305,8 @@ fn check_files(files: &[(String, Content)]) -> Result<()> {
 fn check_name(name: &str) -> Result<()> {
     let plain = !name.is_empty()
         && !name.starts_with('.')
-        && !name.contains(['/', '\\', '\0'])
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control)
         && name != "..";
     if !plain {
         bail!(
@@ -272,7 +323,7 @@ mod tests {
     #[test]
     fn names_must_stay_in_the_folder() {
         assert!(check_name("a-b.kql").is_ok());
-        for bad in ["../x", "a/b", ".hidden", "", "a\\b"] {
+        for bad in ["../x", "a/b", ".hidden", "", "a\\b", "a\nb", "a\rb", "a\0b"] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
     }

@@ -541,9 +541,24 @@ fn out_dir_removes_what_an_earlier_run_wrote_and_this_one_did_not() {
         "{err}"
     );
 
+    // A file an earlier run wrote and the user changed since is not removed, but named.
+    let edited = dir.join("quietcrane-dnsevents.kql");
+    let mut text = std::fs::read_to_string(&edited).unwrap();
+    text.push_str("// tuned by the team\n");
+    std::fs::write(&edited, &text).unwrap();
+
     // Another backend's run replaces the KQL files with its own.
-    let (spl, _) = run("spl", &[]);
-    assert!(spl.iter().all(|n| !n.ends_with(".kql")), "{spl:?}");
+    let (spl, err) = run("spl", &[]);
+    assert!(
+        err.contains("quietcrane-dnsevents.kql: written by an earlier run, not by this one, and changed since: left in place"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&edited).unwrap(), text);
+    assert!(
+        spl.iter()
+            .all(|n| !n.ends_with(".kql") || n == "quietcrane-dnsevents.kql"),
+        "{spl:?}"
+    );
     assert!(spl.iter().any(|n| n.ends_with(".spl")), "{spl:?}");
     assert!(spl.contains(&"notes.txt".to_string()), "{spl:?}");
     std::fs::remove_dir_all(&dir).unwrap();
