@@ -175,10 +175,26 @@ impl CanonicalUrl {
     }
 
     /// The forms in which logs record this URL: as given, and also without a port that is the
-    /// scheme's default (`https://h:443/p` is logged as `https://h/p`) and without a fragment
-    /// (clients never send `#...`, so proxies and EDR never see it). The first form is `self`.
+    /// scheme's default (`https://h:443/p` is logged as `https://h/p`), without a fragment
+    /// (clients never send `#...`, so proxies and EDR never see it), and for a WebSocket URL
+    /// with the scheme of its opening request (`wss://h/s` is an HTTPS `GET` of `https://h/s`,
+    /// which is what proxies and web logs record). The first form is `self`.
     pub fn log_forms(&self) -> Vec<CanonicalUrl> {
         let mut forms = vec![self.clone()];
+        let http = match self.scheme() {
+            "ws" => Some("http"),
+            "wss" => Some("https"),
+            _ => None,
+        };
+        if let Some(http) = http {
+            let grow = http.len() - self.scheme_len;
+            forms.push(CanonicalUrl {
+                text: format!("{http}{}", &self.text[self.scheme_len..]),
+                authority_end: self.authority_end + grow,
+                scheme_len: http.len(),
+                host: self.host.clone(),
+            });
+        }
         let default_port = match self.scheme() {
             "http" | "ws" => Some(":80"),
             "https" | "wss" => Some(":443"),
@@ -186,15 +202,21 @@ impl CanonicalUrl {
             _ => None,
         };
         if let Some(port) = default_port.filter(|p| self.origin().ends_with(p)) {
-            let origin = &self.origin()[..self.authority_end - port.len()];
-            let mut text = origin.to_string();
-            text.push_str(self.rest());
-            forms.push(CanonicalUrl {
-                text,
-                authority_end: origin.len(),
-                scheme_len: self.scheme_len,
-                host: self.host.clone(),
-            });
+            let without_port: Vec<CanonicalUrl> = forms
+                .iter()
+                .map(|form| {
+                    let origin = &form.origin()[..form.authority_end - port.len()];
+                    let mut text = origin.to_string();
+                    text.push_str(form.rest());
+                    CanonicalUrl {
+                        text,
+                        authority_end: origin.len(),
+                        scheme_len: form.scheme_len,
+                        host: form.host.clone(),
+                    }
+                })
+                .collect();
+            forms.extend(without_port);
         }
         let without_fragment: Vec<CanonicalUrl> = forms
             .iter()
@@ -828,6 +850,25 @@ mod tests {
         let plain =
             IndicatorValue::parse(IndicatorKind::Url.into(), "http://h.example:8080/x").unwrap();
         assert_eq!(plain.as_url().unwrap().log_forms().len(), 1);
+        // A WebSocket URL is also its opening request's URL.
+        let socket =
+            IndicatorValue::parse(IndicatorKind::Url.into(), "wss://h.example:443/ws").unwrap();
+        let forms: Vec<String> = socket
+            .as_url()
+            .unwrap()
+            .log_forms()
+            .iter()
+            .map(|f| format!("{} {} {}", f.as_str(), f.origin(), f.rest()))
+            .collect();
+        assert_eq!(
+            forms,
+            [
+                "wss://h.example:443/ws wss://h.example:443 /ws",
+                "https://h.example:443/ws https://h.example:443 /ws",
+                "wss://h.example/ws wss://h.example /ws",
+                "https://h.example/ws https://h.example /ws",
+            ]
+        );
     }
 
     /// A root URL has one canonical form, without the slash, so `https://h/` and `https://h`
