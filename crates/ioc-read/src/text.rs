@@ -569,7 +569,7 @@ mod tests {
             [
                 "https://en.example.org/wiki/Thing_(x) => https://en.example.org/wiki/Thing_(x)",
                 "https://a.example.com/q?x=1 => https://a.example.com/q?x=1",
-                "https://b.example.com/ => https://b.example.com/",
+                "https://b.example.com/ => https://b.example.com",
                 "c2.example.net => c2.example.net",
                 "203.0.113.5 => 203.0.113.5",
             ]
