@@ -402,12 +402,20 @@ fn parse_cidr(text: &str) -> Result<IndicatorValue, InvalidValue> {
         IndicatorValue::Ipv6(ip) => IpAddr::V6(ip),
         _ => unreachable!("parse_ip returns only addresses"),
     };
-    let max = if ip.is_ipv4() { 32 } else { 128 };
+    // An IPv4-mapped IPv6 range (`::ffff:198.51.100.0/120`) is read as the IPv4 range it
+    // holds, as its address is read as IPv4; its prefix counts the 96 bits of the mapping.
+    let mapped = ip.is_ipv4() && addr.contains(':');
+    let (max, offset) = match (ip.is_ipv4(), mapped) {
+        (true, false) => (32, 0),
+        (true, true) => (128, 96),
+        (false, _) => (128, 0),
+    };
     let prefix: u8 = prefix
-        .parse()
+        .parse::<u8>()
         .ok()
-        .filter(|p| *p <= max)
-        .ok_or_else(|| InvalidValue::new(format!("prefix /{prefix} is outside 0-{max}")))?;
+        .filter(|p| *p <= max && *p >= offset)
+        .map(|p| p - offset)
+        .ok_or_else(|| InvalidValue::new(format!("prefix /{prefix} is outside {offset}-{max}")))?;
     let network = mask(ip, prefix);
     if network != ip {
         return Err(InvalidValue::new(format!(
@@ -519,11 +527,32 @@ fn parse_url(text: &str) -> Result<CanonicalUrl, InvalidValue> {
 
     let authority_len = after.find(['/', '?', '#']).unwrap_or(after.len());
     let authority = &after[..authority_len];
+    // URL parsers read `\` as `/` in web URLs: `https://a.example\b` is the host a.example with
+    // the path /b, and `http://x.example\@y.example/` is the host x.example. The text as
+    // written and the URL as parsed would name different things, so neither is guessed.
+    if authority.contains('\\') {
+        return Err(InvalidValue::new(format!(
+            "{text:?} has a backslash before its path, which URL parsers read as /; \
+             write the URL with / so that its host is clear"
+        )));
+    }
     // Keep user information as given; lower-case only the host and port part.
     let (userinfo, hostport) = match authority.rsplit_once('@') {
         Some((user, hp)) => (Some(user), hp),
         None => (None, authority),
     };
+    // An IPv4 host written with leading zeros, in hex or as one number is read by URL parsers
+    // as another spelling (`198.051.100.001` is 198.41.100.1, octal); logs keep the text as
+    // sent, so the parsed form would hunt a string they never hold.
+    if let Some(url::Host::Ipv4(ip)) = parsed.host() {
+        let written = strip_port(hostport);
+        if !written.eq_ignore_ascii_case(&ip.to_string()) {
+            return Err(InvalidValue::new(format!(
+                "{text:?} has the host {written:?}, which URL parsers read as the address {ip}; \
+                 write the address in plain dotted decimal"
+            )));
+        }
+    }
     let hostport = canonical_hostport(hostport, &host);
     let mut canonical = scheme.to_ascii_lowercase();
     canonical.push_str("://");
@@ -543,6 +572,16 @@ fn parse_url(text: &str) -> Result<CanonicalUrl, InvalidValue> {
         scheme_len: scheme.len(),
         host,
     })
+}
+
+/// The host part of `host[:port]` as written (an IPv6 literal keeps its brackets).
+fn strip_port(hostport: &str) -> &str {
+    if hostport.starts_with('[') {
+        return hostport
+            .split_once(']')
+            .map_or(hostport, |(h, _)| &hostport[..h.len() + 1]);
+    }
+    hostport.rsplit_once(':').map_or(hostport, |(h, _)| h)
 }
 
 /// Rewrites `host[:port]` with the host as the URL parser understood it (lower case, punycode),
@@ -777,6 +816,18 @@ mod tests {
         );
     }
 
+    #[test]
+    fn an_ipv4_mapped_range_is_its_ipv4_range() {
+        assert_eq!(
+            parse(IndicatorKind::Cidr, "::ffff:198.51.100.0/120").unwrap(),
+            "198.51.100.0/24"
+        );
+        let err = parse(IndicatorKind::Cidr, "::ffff:198.51.100.0/64").unwrap_err();
+        assert!(err.contains("outside 96-128"), "{err}");
+        let err = parse(IndicatorKind::Cidr, "::ffff:198.51.100.7/120").unwrap_err();
+        assert!(err.contains("did you mean 198.51.100.0/24"), "{err}");
+    }
+
     /// A feed's `ip` type holds ranges too: a range is read as one, host bits and all.
     #[test]
     fn an_ip_hint_reads_a_range_as_a_range() {
@@ -868,6 +919,32 @@ mod tests {
                 "wss://h.example/ws wss://h.example /ws",
                 "https://h.example/ws https://h.example /ws",
             ]
+        );
+    }
+
+    /// A URL whose text and parsed form name different hosts is refused, not guessed at.
+    #[test]
+    fn a_url_whose_host_parsers_would_rewrite_is_refused() {
+        for (text, why) in [
+            ("https://a.example\\b\\c", "backslash before its path"),
+            (
+                "http://evil.example.com\\@good.example/x",
+                "backslash before its path",
+            ),
+            (
+                "http://198.051.100.001/x",
+                "read as the address 198.41.100.1",
+            ),
+            ("http://0x7f000001/x", "read as the address 127.0.0.1"),
+            ("http://3325256705/x", "read as the address 198.51.100.1"),
+        ] {
+            let err = parse(IndicatorKind::Url, text).unwrap_err();
+            assert!(err.contains(why), "{text}: {err}");
+        }
+        // A backslash in the path is kept as written; a plain address host is fine.
+        assert_eq!(
+            parse(IndicatorKind::Url, "http://198.51.100.1:8080/a\\b").unwrap(),
+            "http://198.51.100.1:8080/a\\b"
         );
     }
 

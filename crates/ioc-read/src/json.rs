@@ -95,7 +95,9 @@ impl Scalar {
         match self {
             Scalar::Text(s) => s.clone(),
             Scalar::Int(n) => n.to_string(),
-            Scalar::Float(f) => f.to_string(),
+            // `{:?}` keeps the point of a whole number (`1.0`, not `1`): a confidence of 1.0
+            // is the fraction 100%, where 1 is 1%.
+            Scalar::Float(f) => format!("{f:?}"),
             Scalar::Bool(b) => b.to_string(),
         }
     }

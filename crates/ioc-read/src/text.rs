@@ -396,6 +396,18 @@ fn trim_piece(piece: &str) -> &str {
 fn classify(raw: &str) -> Option<Candidate<'_>> {
     let text = refang(raw);
     let defanged = text != raw;
+    // `203.0.113.8:80/udp`, as scanners and firewall write-ups give a port: the pair, with the
+    // protocol left off (the record keeps the text as written).
+    if let Some((pair, protocol)) = raw.rsplit_once('/') {
+        if ["tcp", "udp"].contains(&protocol.to_ascii_lowercase().as_str())
+            && shape::looks_like_ip_port(&refang(pair))
+        {
+            return Some(Candidate {
+                raw: pair,
+                shape: Shape::IpPort,
+            });
+        }
+    }
     if let Some(shape) = shape_of(&text, defanged) {
         return Some(Candidate { raw, shape });
     }
@@ -427,6 +439,13 @@ fn shape_of(text: &str, defanged: bool) -> Option<Shape> {
     }
     if shape::looks_like_ipv4(text) || shape::looks_like_ipv6(text) {
         return Some(Shape::Ip);
+    }
+    // An address, or an address and port, followed by a path: a URL written without its
+    // scheme, which is refused with the reason rather than passed over.
+    if let Some((host, _)) = text.split_once('/') {
+        if shape::looks_like_ipv4(host) || shape::looks_like_ip_port(host) {
+            return Some(Shape::SchemelessUrl);
+        }
     }
     if shape::looks_like_ip_port(text) {
         return Some(Shape::IpPort);
@@ -528,6 +547,27 @@ mod tests {
     fn values(text: &str) -> Vec<String> {
         let (d, _) = run(text);
         d.indicators.iter().map(|i| i.value.to_string()).collect()
+    }
+
+    /// An address followed by a path or a protocol is never passed over in silence.
+    #[test]
+    fn an_address_with_a_path_or_a_protocol_is_accounted_for() {
+        let got = outcome(
+            "a 198.51.100.15:443/tcp b 203.0.113.8:80/UDP c 198.51.100.22/gate.php \
+             d 198.51.100[.]23:8080/panel/",
+        );
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(got[0], "198.51.100.15:443 => 198.51.100.15:443");
+        assert_eq!(got[1], "203.0.113.8:80 => 203.0.113.8:80");
+        assert!(
+            got[2].starts_with("198.51.100.22/gate.php => rejected: "),
+            "{got:?}"
+        );
+        assert!(got[2].contains("URL without a scheme"), "{got:?}");
+        assert!(
+            got[3].starts_with("198.51.100[.]23:8080/panel => rejected: "),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -341,6 +341,23 @@ mod tests {
         assert!(matches!(&records[3].state, RecordState::Rejected(_)));
     }
 
+    /// A confidence written as a JSON number reads as the same text would: 1.0 is the fraction
+    /// 100%, 1 is 1%.
+    #[test]
+    fn a_fractional_confidence_of_one_is_a_hundred() {
+        let confidence = |c: &str| {
+            let text = format!(
+                r#"{{"data": [{{"ioc": "a.example", "ioc_type": "domain", "confidence_level": {c}}}]}}"#
+            );
+            run(&text).0.indicators[0].meta.confidence
+        };
+        assert_eq!(confidence("1.0"), Some(100));
+        assert_eq!(confidence("0.99"), Some(99));
+        assert_eq!(confidence("1"), Some(1));
+        assert_eq!(confidence("75"), Some(75));
+        assert_eq!(confidence("\"1.0\""), Some(100));
+    }
+
     /// An entry that gives only the Malpedia id, or only the printable name, names the same
     /// family as entries that give both; two families name none.
     #[test]
