@@ -67,7 +67,12 @@ pub(crate) fn verdict(
     let mut flags = Vec::new();
     match special_address(&indicator.value) {
         Some((ip, range)) if options.drop_private => {
-            return Verdict::Skip(format!("{ip} is {range} (--drop-private)"));
+            let value = indicator.value.to_string();
+            return Verdict::Skip(if value == ip.to_string() {
+                format!("{ip} is {range} (--drop-private)")
+            } else {
+                format!("{value} holds {ip}, which is {range} (--drop-private)")
+            });
         }
         Some((ip, range)) => flags.push(format!(
             "{} ({}) holds {ip}, which is {range}; kept (--drop-private leaves such addresses out)",
@@ -75,6 +80,18 @@ pub(crate) fn verdict(
             indicator.kind()
         )),
         None => {}
+    }
+    if let IndicatorValue::Cidr { network, prefix } = &indicator.value {
+        let bits = if network.is_ipv4() { 32 } else { 128 };
+        let wide = if network.is_ipv4() { 16 } else { 32 };
+        if *prefix < wide {
+            flags.push(format!(
+                "{} is a range of 2^{} addresses; a range this wide also matches much unrelated \
+                 traffic",
+                indicator.value,
+                bits - prefix
+            ));
+        }
     }
     if let Some(lists) = &options.warninglists {
         let hits = lists.check(&indicator.value, declared);
@@ -120,7 +137,16 @@ fn special_address(value: &IndicatorValue) -> Option<(IpAddr, &'static str)> {
         IndicatorValue::Ipv4(ip) => IpAddr::V4(*ip),
         IndicatorValue::Ipv6(ip) => IpAddr::V6(*ip),
         IndicatorValue::IpPort { ip, .. } => *ip,
-        IndicatorValue::Cidr { network, .. } => *network,
+        IndicatorValue::Cidr { network, prefix } => {
+            // A range is special if it starts in a special block or holds one: 128.0.0.0/1
+            // holds 192.168.0.0/16.
+            let held = || {
+                special_starts()
+                    .find(|start| contains(*network, *prefix, *start))
+                    .and_then(|start| special_range(start).map(|r| (start, r)))
+            };
+            return special_range(*network).map(|r| (*network, r)).or_else(held);
+        }
         IndicatorValue::Url(url) => url
             .host()
             .trim_start_matches('[')
@@ -130,6 +156,51 @@ fn special_address(value: &IndicatorValue) -> Option<(IpAddr, &'static str)> {
         _ => return None,
     };
     special_range(ip).map(|range| (ip, range))
+}
+
+/// The first address of each special-purpose block [`special_range`] names.
+fn special_starts() -> impl Iterator<Item = IpAddr> {
+    const V4: &[[u8; 4]] = &[
+        [0, 0, 0, 0],
+        [10, 0, 0, 0],
+        [100, 64, 0, 0],
+        [127, 0, 0, 0],
+        [169, 254, 0, 0],
+        [172, 16, 0, 0],
+        [192, 0, 0, 0],
+        [192, 0, 2, 0],
+        [192, 168, 0, 0],
+        [198, 18, 0, 0],
+        [198, 51, 100, 0],
+        [203, 0, 113, 0],
+        [224, 0, 0, 0],
+        [240, 0, 0, 0],
+    ];
+    const V6: &[[u16; 8]] = &[
+        [0, 0, 0, 0, 0, 0, 0, 0],
+        [0xfc00, 0, 0, 0, 0, 0, 0, 0],
+        [0xfe80, 0, 0, 0, 0, 0, 0, 0],
+        [0x2001, 0x0db8, 0, 0, 0, 0, 0, 0],
+        [0xff00, 0, 0, 0, 0, 0, 0, 0],
+    ];
+    V4.iter()
+        .map(|o| IpAddr::V4(Ipv4Addr::from(*o)))
+        .chain(V6.iter().map(|s| IpAddr::V6(Ipv6Addr::from(*s))))
+}
+
+/// Whether `ip` lies in `network/prefix` (of the same family).
+fn contains(network: IpAddr, prefix: u8, ip: IpAddr) -> bool {
+    match (network, ip) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            u32::from(n) & mask == u32::from(a) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            u128::from(n) & mask == u128::from(a) & mask
+        }
+        _ => false,
+    }
 }
 
 /// Names the special-purpose range an address falls in (IANA's IPv4 and IPv6 special-purpose
@@ -197,6 +268,36 @@ fn special_v6(ip: Ipv6Addr) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wide_range_is_flagged_and_one_holding_private_space_is_private() {
+        let range = |text: &str| Indicator {
+            value: IndicatorValue::parse(KindHint::Exact(IndicatorKind::Cidr), text).unwrap(),
+            original: text.to_string(),
+            source: Source::line("t", 1),
+            meta: Metadata::default(),
+        };
+        let drop = ReadOptions {
+            drop_private: true,
+            ..ReadOptions::default()
+        };
+        let skip = verdict(&drop, &range("128.0.0.0/1"), None);
+        assert!(
+            matches!(&skip, Verdict::Skip(m) if m.starts_with("128.0.0.0/1 holds 169.254.0.0, which is link-local")),
+            "{skip:?}"
+        );
+        let flags = |text: &str| match verdict(&ReadOptions::default(), &range(text), None) {
+            Verdict::Flag(m) => m.join("; "),
+            other => format!("{other:?}"),
+        };
+        let wide = flags("2000::/3");
+        assert!(
+            wide.contains("2000::/3 is a range of 2^125 addresses"),
+            "{wide}"
+        );
+        assert!(flags("8.0.0.0/7").contains("2^25 addresses"));
+        assert_eq!(flags("8.8.8.0/24"), "Keep");
+    }
     use ioc_core::{IndicatorKind, KindHint, Metadata, Source};
 
     fn indicator(hint: KindHint, text: &str, meta: Metadata) -> Indicator {
