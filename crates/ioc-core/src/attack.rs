@@ -183,6 +183,19 @@ fn is_technique(text: &str) -> bool {
     all_digits(main, 4) && sub.is_none_or(|s| all_digits(s, 3))
 }
 
+/// Whether a tag is in the form the Sigma specification gives tags
+/// (`^[a-z0-9_-]+\.[a-z0-9._-]+$`, such as `tlp.amber`), which every backend can carry as it is.
+/// MISP's tags (`tlp:clear`, `misp-galaxy:...`) are not.
+pub fn is_sigma_tag(tag: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-".contains(c);
+    tag.split_once('.').is_some_and(|(namespace, name)| {
+        !namespace.is_empty()
+            && namespace.chars().all(allowed)
+            && !name.is_empty()
+            && name.chars().all(|c| allowed(c) || c == '.')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,10 @@ pub struct DetectionFile {
     /// The file name, for locations.
     pub name: String,
     pub title: Option<String>,
+    /// The name the rules are known by: their ids, query and file names. Without it, the
+    /// family (or the inputs' title) names them, so two reports about one family make rules of
+    /// the same identity, and deploying one replaces the other.
+    pub rule_name: Option<String>,
     pub description: Option<String>,
     pub level: Option<Level>,
     pub attack: Vec<AttackTag>,
@@ -80,7 +84,9 @@ impl fmt::Display for DetectionFileError {
 #[serde(deny_unknown_fields)]
 struct Raw {
     #[serde(skip_serializing_if = "Option::is_none")]
-    title: Option<String>,
+    title: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<Spanned<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -195,13 +201,35 @@ impl DetectionFile {
             Some(v) => Some(v.get_ref().parse::<Level>().map_err(|m| fail(v, m))?),
             None => None,
         };
+        let named = |v: &Option<Spanned<String>>, what: &str| match v {
+            Some(v) if v.get_ref().trim().is_empty() => Err(fail(
+                v,
+                format!("{what}: empty; give a name or leave the key out"),
+            )),
+            Some(v) => Ok(Some(v.get_ref().trim().to_string())),
+            None => Ok(None),
+        };
+        let title = named(&raw.title, "title")?;
+        let rule_name = named(&raw.name, "name")?;
         let mut attack = Vec::new();
         let mut other_tags = Vec::new();
         for tag in &raw.tags {
             match AttackTag::parse(tag.get_ref()).map_err(|m| fail(tag, m))? {
                 Some(t) if !attack.contains(&t) => attack.push(t),
                 Some(_) => {}
-                None => other_tags.push(tag.get_ref().clone()),
+                None => {
+                    let text = tag.get_ref();
+                    if !ioc_core::attack::is_sigma_tag(text) {
+                        return Err(fail(
+                            tag,
+                            format!(
+                                "tag {text:?}: a tag is namespace.name, in lower-case letters, \
+                                 digits, '_', '-' and '.' (such as tlp.amber)"
+                            ),
+                        ));
+                    }
+                    other_tags.push(text.clone())
+                }
             }
         }
         let duration = |v: &Option<Spanned<String>>, what: &str| match v {
@@ -237,7 +265,8 @@ impl DetectionFile {
         }
         Ok(DetectionFile {
             name: name.to_string(),
-            title: raw.title.clone(),
+            title,
+            rule_name,
             description: raw.description.clone(),
             level,
             attack,
@@ -282,6 +311,9 @@ impl DetectionFile {
         };
         if let Some(title) = &self.title {
             replace("title", &mut detection.title, title.trim());
+        }
+        if let Some(name) = &self.rule_name {
+            detection.label = name.clone();
         }
         if let Some(description) = &self.description {
             match &mut detection.description {
@@ -424,6 +456,11 @@ pub const TEMPLATE: &str = r#"# ioc-emit detection file: pass it with --detectio
 
 # The rule's name and what it is about.
 title = "QuietCrane loader infrastructure"
+
+# The name rules are known by: their ids, and the names of their queries and files. Without
+# it the family names them, so two reports about one family make rules with the same ids, and
+# deploying one replaces the other; give each campaign its own name to keep both.
+# name = "QuietCrane 2026-05 campaign"
 description = """
 Connections to QuietCrane's command-and-control servers and second-stage hosts, as listed in
 the vendor report. A match means a host reached infrastructure the loader uses."""
@@ -581,6 +618,30 @@ mod tests {
         assert!(err.message.contains("not structured"), "{err}");
         let err = parse("level = 3\n").unwrap_err();
         assert_eq!(err.line, 1, "{err}");
+        let err = parse("\ntags = [\"tlp.amber\", \"TLP:RED\"]\n").unwrap_err();
+        assert_eq!(err.line, 2, "{err}");
+        assert!(
+            err.message.starts_with("tag \"TLP:RED\": a tag is"),
+            "{err}"
+        );
+    }
+
+    /// `name` is what rules are known by; an empty name or title is an error at its place.
+    #[test]
+    fn the_name_keys_the_rules_and_no_name_may_be_empty() {
+        let mut builder = ioc_core::DetectionBuilder::new();
+        builder.set_family("QuietCrane");
+        let (mut detection, _) = builder.finish();
+        assert_eq!(detection.label(), "QuietCrane");
+        parse("name = \"QuietCrane May campaign\"\n")
+            .unwrap()
+            .apply(&mut detection);
+        assert_eq!(detection.label(), "QuietCrane May campaign");
+        for (text, what) in [("title = \" \"\n", "title"), ("\nname = \"\"\n", "name")] {
+            let err = parse(text).unwrap_err();
+            assert!(err.message.starts_with(&format!("{what}: empty")), "{err}");
+            assert_eq!(err.line, if what == "name" { 2 } else { 1 }, "{err}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use ioc_core::attack::is_sigma_tag;
 use ioc_core::text::{single_line, slug};
 use ioc_core::{
     Detection, EmitError, EmitOptions, ExclusionMode, ExclusionState, ExclusionUse, Indicator,
@@ -132,7 +133,7 @@ pub fn build(
         Some(level) => level.as_str(),
         None => level(hunt, &indicators).as_str(),
     };
-    let tags: Vec<String> = if detection.attack.is_empty() {
+    let mut tags: Vec<String> = if detection.attack.is_empty() {
         tags(hunt, &indicators)
             .into_iter()
             .map(str::to_string)
@@ -142,6 +143,18 @@ pub fn build(
         given.push("detection.emerging-threats".to_string());
         given
     };
+    // Other tags in Sigma's form (tlp.*, cve.*, detection.*: the detection file checks its own);
+    // one in the detection namespace replaces the default. Tags in other forms, such as MISP's
+    // `tlp:clear`, stay in the summary only.
+    let given: Vec<&String> = detection.tags.iter().filter(|t| is_sigma_tag(t)).collect();
+    if given.iter().any(|t| t.starts_with("detection.")) {
+        tags.retain(|t| !t.starts_with("detection."));
+    }
+    for tag in given {
+        if !tags.contains(tag) {
+            tags.push(tag.clone());
+        }
+    }
     let document = Document {
         title,
         id: rule_id(&label, hunt, part).to_string(),
