@@ -317,9 +317,16 @@ fn read_event(name: &str, path: &str, event: &Event<'_>, intake: &mut Intake<'_>
                     reader.attribute(&format!("{object_path}.Attribute[{i}]"), raw, intake);
                 }
             }
-            Err(e) => intake.warn(
-                &Source::path(name, &object_path),
-                format!("cannot read the object, its attributes are not read: {e}"),
+            // A record, as for an attribute that cannot be read: what the object held is then
+            // in the account with the reason, not only in a warning.
+            Err(e) => intake.reject(
+                Found {
+                    source: Source::path(name, &object_path),
+                    raw: raw.get().trim(),
+                    declared: None,
+                    meta: Metadata::default(),
+                },
+                format!("cannot read the object, so none of its attributes is read: {e}"),
             ),
         }
     }
@@ -577,6 +584,23 @@ mod tests {
             RecordState::Rejected(why) => format!("rejected: {why}"),
             RecordState::Skipped(why) => format!("skipped: {why}"),
         }
+    }
+
+    /// An object that cannot be read is a rejected record at its path, as an attribute is.
+    #[test]
+    fn an_object_that_cannot_be_read_is_a_record() {
+        let (_, records) = run(r#"{"Event": {"Object": [
+                {"name": "x", "Attribute": {"type": "domain", "value": "lost.example"}},
+                "not an object"
+            ]}}"#);
+        let got: Vec<String> = records
+            .iter()
+            .map(|r| format!("{} {}", r.source, state(r)))
+            .collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].starts_with("e.json at Event.Object[0] rejected: cannot read the object"));
+        assert!(got[1].starts_with("e.json at Event.Object[1] rejected: cannot read the object"));
+        assert!(records[0].original.contains("lost.example"));
     }
 
     #[test]
