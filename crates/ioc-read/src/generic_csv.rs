@@ -346,6 +346,10 @@ fn read_row(name: &str, line: u32, row: &StringRecord, layout: &Layout, intake: 
 
 fn read_declared(found: Found<'_>, declared: &str, intake: &mut Intake<'_>) {
     let lower = declared.trim().to_ascii_lowercase();
+    // A MISP CSV export keeps MISP's composite types (`ip-dst|port` with `203.0.113.5|443`).
+    if lower.contains('|') && crate::misp::read_composite(found.clone(), &lower, intake) {
+        return;
+    }
     if lower == "file" {
         let cleaned = clean(found.raw);
         let hint =
@@ -412,6 +416,30 @@ mod tests {
 
     fn values(d: &ioc_core::Detection) -> Vec<String> {
         d.indicators.iter().map(|i| i.value.to_string()).collect()
+    }
+
+    /// A MISP CSV export's composite types are split as the MISP reader splits them.
+    #[test]
+    fn misp_composite_types_are_split() {
+        let (d, records) = run("type,value\n\
+             ip-dst|port,203.0.113.5|443\n\
+             domain|ip,c2.example.net|198.51.100.4\n\
+             filename|md5,drop.exe|0cc175b9c0f1b6a831c399e269772661\n\
+             ip-src|port,not a pair\n");
+        assert_eq!(
+            values(&d),
+            [
+                "198.51.100.4",
+                "203.0.113.5:443",
+                "c2.example.net",
+                "0cc175b9c0f1b6a831c399e269772661",
+                "drop.exe"
+            ]
+        );
+        assert_eq!(records.len(), 6);
+        assert!(
+            matches!(&records[5].state, RecordState::Rejected(why) if why == "expected ip|port")
+        );
     }
 
     #[test]

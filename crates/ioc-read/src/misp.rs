@@ -332,6 +332,85 @@ fn read_event(name: &str, path: &str, event: &Event<'_>, intake: &mut Intake<'_>
     }
 }
 
+/// Reads a value by how its MISP type is read: one value, or the parts of a composite.
+fn read_as(reading: Reading, found: Found<'_>, value: &str, intake: &mut Intake<'_>) {
+    match reading {
+        // Left out above.
+        Reading::Context | Reading::Unsupported | Reading::Unknown => {}
+        // ip-dst and its kin hold networks as well as hosts.
+        Reading::Single(KindHint::Ip) if value.contains('/') => {
+            intake.hinted(found, exact(IndicatorKind::Cidr))
+        }
+        Reading::Single(hint) => intake.hinted(found, hint),
+        Reading::IpPort => ip_port(found, intake),
+        Reading::DomainIp => match split_pair(value) {
+            Some((domain, ip)) => {
+                intake.hinted(
+                    Found {
+                        raw: domain,
+                        ..found.clone()
+                    },
+                    IndicatorKind::Domain.into(),
+                );
+                intake.hinted(Found { raw: ip, ..found }, KindHint::Ip);
+            }
+            None => intake.reject(found, "expected domain|ip"),
+        },
+        Reading::FileHash(hash) => match split_pair(value) {
+            Some((file, digest)) => {
+                intake.hinted(
+                    Found {
+                        raw: digest,
+                        ..found.clone()
+                    },
+                    hash.into(),
+                );
+                intake.hinted(Found { raw: file, ..found }, IndicatorKind::FileName.into());
+            }
+            None => intake.reject(found, format!("expected filename|{hash}")),
+        },
+        Reading::HostPort => match split_pair(value) {
+            Some((host, port)) => {
+                intake.warn(
+                    &found.source,
+                    format!("{value:?}: hunted as the host name {host}; port {port} dropped"),
+                );
+                intake.hinted(Found { raw: host, ..found }, IndicatorKind::Domain.into());
+            }
+            None => intake.reject(found, "expected hostname|port"),
+        },
+    }
+}
+
+/// Reads a value declared as one of MISP's composite types (`ip-dst|port`, `domain|ip`,
+/// `filename|sha256` and their kin, `hostname|port`) as a MISP event's attribute is read, for
+/// readers of other formats that meet them (a MISP CSV export); false for any other type.
+pub(crate) fn read_composite(found: Found<'_>, kind: &str, intake: &mut Intake<'_>) -> bool {
+    let reading = reading(kind.trim());
+    if !matches!(
+        reading,
+        Reading::IpPort | Reading::DomainIp | Reading::FileHash(_) | Reading::HostPort
+    ) {
+        return false;
+    }
+    let value = found.raw.trim().to_string();
+    read_as(reading, found, &value, intake);
+    true
+}
+
+/// `ip|port` becomes `ip:port`, with brackets around an IPv6 address.
+fn ip_port(found: Found<'_>, intake: &mut Intake<'_>) {
+    let Some((ip, port)) = split_pair(found.raw) else {
+        return intake.reject(found, "expected ip|port");
+    };
+    let joined = if ip.contains(':') {
+        format!("[{ip}]:{port}")
+    } else {
+        format!("{ip}:{port}")
+    };
+    intake.validated(found, IndicatorKind::IpPort.into(), &joined);
+}
+
 struct EventReader<'n> {
     name: &'n str,
     /// The event's date, the first-seen date of attributes that give none of their own.
@@ -397,65 +476,7 @@ impl EventReader<'_> {
             Some(Ok(Some(reason))) => return intake.skip(found, reason),
             Some(Ok(None)) | None => {}
         }
-        match reading {
-            // Left out above.
-            Reading::Context | Reading::Unsupported | Reading::Unknown => {}
-            // ip-dst and its kin hold networks as well as hosts.
-            Reading::Single(KindHint::Ip) if value.contains('/') => {
-                intake.hinted(found, exact(IndicatorKind::Cidr))
-            }
-            Reading::Single(hint) => intake.hinted(found, hint),
-            Reading::IpPort => self.ip_port(found, intake),
-            Reading::DomainIp => match split_pair(&value) {
-                Some((domain, ip)) => {
-                    intake.hinted(
-                        Found {
-                            raw: domain,
-                            ..found.clone()
-                        },
-                        IndicatorKind::Domain.into(),
-                    );
-                    intake.hinted(Found { raw: ip, ..found }, KindHint::Ip);
-                }
-                None => intake.reject(found, "expected domain|ip"),
-            },
-            Reading::FileHash(hash) => match split_pair(&value) {
-                Some((file, digest)) => {
-                    intake.hinted(
-                        Found {
-                            raw: digest,
-                            ..found.clone()
-                        },
-                        hash.into(),
-                    );
-                    intake.hinted(Found { raw: file, ..found }, IndicatorKind::FileName.into());
-                }
-                None => intake.reject(found, format!("expected filename|{hash}")),
-            },
-            Reading::HostPort => match split_pair(&value) {
-                Some((host, port)) => {
-                    intake.warn(
-                        &found.source,
-                        format!("{value:?}: hunted as the host name {host}; port {port} dropped"),
-                    );
-                    intake.hinted(Found { raw: host, ..found }, IndicatorKind::Domain.into());
-                }
-                None => intake.reject(found, "expected hostname|port"),
-            },
-        }
-    }
-
-    /// `ip|port` becomes `ip:port`, with brackets around an IPv6 address.
-    fn ip_port(&self, found: Found<'_>, intake: &mut Intake<'_>) {
-        let Some((ip, port)) = split_pair(found.raw) else {
-            return intake.reject(found, "expected ip|port");
-        };
-        let joined = if ip.contains(':') {
-            format!("[{ip}]:{port}")
-        } else {
-            format!("{ip}:{port}")
-        };
-        intake.validated(found, IndicatorKind::IpPort.into(), &joined);
+        read_as(reading, found, &value, intake);
     }
 
     fn metadata(&self, attribute: &Attribute) -> Metadata {
