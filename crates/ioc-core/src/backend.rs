@@ -171,7 +171,7 @@ impl FromStr for Lookback {
             .parse()
             .map_err(|_| format!("{text:?} is not a duration such as 14d, 12h or 30m"))?;
         if amount == 0 {
-            return Err("the lookback must be longer than zero".to_string());
+            return Err(format!("{text:?}: a duration must be longer than zero"));
         }
         let unit = match unit {
             "d" => TimeUnit::Days,
