@@ -11,7 +11,7 @@
 //! holds what ioc-emit wrote. A file edited since, and files ioc-emit did not write, are left
 //! alone and named.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -96,10 +96,9 @@ pub fn write(
         written.push(target);
     }
     written.pop(); // the manifest
-                   // Compared without case: on a file system that ignores it, `IOCs.csv` is `iocs.csv`.
-    let mut known: HashSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
-    for kept in remove_stale(dir, &earlier, &known) {
-        known.insert(kept.to_lowercase());
+    let mut known: HashSet<String> = names.iter().map(|n| n.to_string()).collect();
+    for kept in remove_stale(dir, &earlier, &names) {
+        known.insert(kept);
     }
     report_strangers(dir, &known);
     Ok(written)
@@ -133,15 +132,25 @@ fn earlier_files(dir: &Path) -> Vec<(String, String)> {
 
 /// Removes what an earlier run wrote and this one did not, if it still holds what was written;
 /// returns the names it left in place because they changed since (each named in a warning).
-/// `written` holds this run's names, lower-cased.
-fn remove_stale(
-    dir: &Path,
-    earlier: &[(String, String)],
-    written: &HashSet<String>,
-) -> Vec<String> {
+/// `written` holds this run's names. A name this run wrote in another case is passed over when
+/// it is the very file written (a file system that ignores case), and handled as any other
+/// stale file when it is not.
+fn remove_stale(dir: &Path, earlier: &[(String, String)], written: &[&str]) -> Vec<String> {
+    let exact: HashSet<&str> = written.iter().copied().collect();
+    let mut by_case: HashMap<String, Vec<&str>> = HashMap::new();
+    for w in written {
+        by_case.entry(w.to_lowercase()).or_default().push(w);
+    }
     let mut kept = Vec::new();
     for (hash, name) in earlier {
-        if written.contains(&name.to_lowercase()) {
+        if exact.contains(name.as_str()) {
+            continue;
+        }
+        let same_file = by_case.get(&name.to_lowercase()).is_some_and(|ws| {
+            ws.iter()
+                .any(|w| is_same_file(&dir.join(name), &dir.join(w)))
+        });
+        if same_file {
             continue;
         }
         let path = dir.join(name);
@@ -174,6 +183,24 @@ fn remove_stale(
     kept
 }
 
+/// Whether two paths name one file (as two spellings do on a file system that ignores case).
+fn is_same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (fs::metadata(a), fs::metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        // Without inode numbers, assume so: keeping a stale file is the safe mistake.
+        let _ = (a, b);
+        true
+    }
+}
+
 /// Names the files in `dir` that this run did not write (files of the user's, and files an
 /// earlier run wrote that were changed since): whoever deploys the folder should know.
 fn report_strangers(dir: &Path, known: &HashSet<String>) {
@@ -185,7 +212,7 @@ fn report_strangers(dir: &Path, known: &HashSet<String>) {
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| !n.starts_with('.') && !known.contains(&n.to_lowercase()))
+        .filter(|n| !n.starts_with('.') && !known.contains(n))
         .collect();
     if strangers.is_empty() {
         return;

@@ -91,10 +91,14 @@ pub fn run(
 /// Several inputs make one detection, and an applied exclusion filters its whole query: the
 /// false-positive scenarios of one write-up then also filter the indicators of the others. That
 /// is said, with the files, so that the user can run the write-up on its own instead.
-fn warn_shared_exclusions(detection: &mut Detection) {
+fn warn_shared_exclusions(detection: &mut Detection, records: &[Record]) {
+    if detection.structured_exclusions().next().is_none() {
+        return;
+    }
+    // Every input that gave a record, whether or not any of its rows became an indicator.
     let mut inputs: Vec<&str> = Vec::new();
-    for indicator in &detection.indicators {
-        let file = &*indicator.source.file;
+    for record in records {
+        let file = &*record.source.file;
         if inputs.last() != Some(&file) && !inputs.contains(&file) {
             inputs.push(file);
         }
@@ -102,9 +106,9 @@ fn warn_shared_exclusions(detection: &mut Detection) {
     if inputs.len() < 2 {
         return;
     }
+    // Only exclusions that can be applied; prose ones never filter a query.
     let mut from: Vec<&str> = detection
-        .exclusions
-        .iter()
+        .structured_exclusions()
         .map(|e| &*e.source.file)
         .filter(|f| inputs.contains(f))
         .collect();
@@ -167,7 +171,7 @@ fn emit_owned(
     options: &EmitOptions,
 ) -> Result<Outcome, PipelineError> {
     if options.exclusions == ExclusionMode::Apply {
-        warn_shared_exclusions(&mut detection);
+        warn_shared_exclusions(&mut detection, &records);
     }
     let supported = backend.kinds();
     let hunted: Vec<usize> = (0..detection.indicators.len())

@@ -219,6 +219,18 @@ impl DetectionFile {
                 Some(_) => {}
                 None => {
                     let text = tag.get_ref();
+                    let detection_kind = ["dfir", "emerging-threats", "threat-hunting"];
+                    if let Some(kind) = text.strip_prefix("detection.") {
+                        if !detection_kind.contains(&kind) {
+                            return Err(fail(
+                                tag,
+                                format!(
+                                    "tag {text:?}: the detection namespace has dfir, \
+                                     emerging-threats and threat-hunting"
+                                ),
+                            ));
+                        }
+                    }
                     if !ioc_core::attack::is_sigma_tag(text) {
                         return Err(fail(
                             tag,

@@ -347,7 +347,8 @@ fn read_row(name: &str, line: u32, row: &StringRecord, layout: &Layout, intake: 
 fn read_declared(found: Found<'_>, declared: &str, intake: &mut Intake<'_>) {
     let lower = declared.trim().to_ascii_lowercase();
     // A MISP CSV export keeps MISP's composite types (`ip-dst|port` with `203.0.113.5|443`).
-    if lower.contains('|') && crate::misp::read_composite(found.clone(), &lower, intake) {
+    let composite = lower.contains('|') || lower == "malware-sample";
+    if composite && crate::misp::read_composite(found.clone(), &lower, intake) {
         return;
     }
     if lower == "file" {
@@ -425,18 +426,23 @@ mod tests {
              ip-dst|port,203.0.113.5|443\n\
              domain|ip,c2.example.net|198.51.100.4\n\
              filename|md5,drop.exe|0cc175b9c0f1b6a831c399e269772661\n\
-             ip-src|port,not a pair\n");
+             ip-src|port,not a pair\n\
+             ip-dst|port,203.0.113[.]6|8443\n\
+             malware-sample,s.exe|900150983cd24fb0d6963f7d28e17f72\n");
         assert_eq!(
             values(&d),
             [
                 "198.51.100.4",
                 "203.0.113.5:443",
+                "203.0.113.6:8443",
                 "c2.example.net",
                 "0cc175b9c0f1b6a831c399e269772661",
-                "drop.exe"
+                "900150983cd24fb0d6963f7d28e17f72",
+                "drop.exe",
+                "s.exe"
             ]
         );
-        assert_eq!(records.len(), 6);
+        assert_eq!(records.len(), 9);
         assert!(
             matches!(&records[5].state, RecordState::Rejected(why) if why == "expected ip|port")
         );

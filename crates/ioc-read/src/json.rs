@@ -95,9 +95,10 @@ impl Scalar {
         match self {
             Scalar::Text(s) => s.clone(),
             Scalar::Int(n) => n.to_string(),
-            // `{:?}` keeps the point of a whole number (`1.0`, not `1`): a confidence of 1.0
-            // is the fraction 100%, where 1 is 1%.
-            Scalar::Float(f) => format!("{f:?}"),
+            // Between 0 and 1 the point is kept (`1.0`, not `1`): a confidence of 1.0 is the
+            // fraction 100%, where 1 is 1%. Above, a whole number is written as one (75.0 is 75).
+            Scalar::Float(f) if (0.0..=1.0).contains(f) => format!("{f:?}"),
+            Scalar::Float(f) => f.to_string(),
             Scalar::Bool(b) => b.to_string(),
         }
     }

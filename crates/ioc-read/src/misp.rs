@@ -400,7 +400,9 @@ pub(crate) fn read_composite(found: Found<'_>, kind: &str, intake: &mut Intake<'
 
 /// `ip|port` becomes `ip:port`, with brackets around an IPv6 address.
 fn ip_port(found: Found<'_>, intake: &mut Intake<'_>) {
-    let Some((ip, port)) = split_pair(found.raw) else {
+    // Cleaned and refanged as `hinted` would, so `203.0.113[.]6|443` reads as the others do.
+    let cleaned = crate::intake::clean(found.raw);
+    let Some((ip, port)) = split_pair(&cleaned) else {
         return intake.reject(found, "expected ip|port");
     };
     let joined = if ip.contains(':') {

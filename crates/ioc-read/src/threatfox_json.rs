@@ -355,6 +355,8 @@ mod tests {
         assert_eq!(confidence("0.99"), Some(99));
         assert_eq!(confidence("1"), Some(1));
         assert_eq!(confidence("75"), Some(75));
+        assert_eq!(confidence("75.0"), Some(75));
+        assert_eq!(confidence("100.0"), Some(100));
         assert_eq!(confidence("\"1.0\""), Some(100));
     }
 

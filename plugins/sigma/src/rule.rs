@@ -146,7 +146,20 @@ pub fn build(
     // Other tags in Sigma's form (tlp.*, cve.*, detection.*: the detection file checks its own);
     // one in the detection namespace replaces the default. Tags in other forms, such as MISP's
     // `tlp:clear`, stay in the summary only.
-    let given: Vec<&String> = detection.tags.iter().filter(|t| is_sigma_tag(t)).collect();
+    // ATT&CK tags come checked through `detection.attack`; the detection namespace has three
+    // values in the specification.
+    let given: Vec<&String> = detection
+        .tags
+        .iter()
+        .filter(|t| is_sigma_tag(t) && !t.starts_with("attack."))
+        .filter(|t| {
+            !t.starts_with("detection.")
+                || matches!(
+                    t.as_str(),
+                    "detection.dfir" | "detection.emerging-threats" | "detection.threat-hunting"
+                )
+        })
+        .collect();
     if given.iter().any(|t| t.starts_with("detection.")) {
         tags.retain(|t| !t.starts_with("detection."));
     }
