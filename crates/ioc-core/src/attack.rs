@@ -196,6 +196,13 @@ pub fn is_sigma_tag(tag: &str) -> bool {
     })
 }
 
+/// The values of the Sigma specification's `detection` tag namespace.
+pub const SIGMA_DETECTION_TAGS: &[&str] = &[
+    "detection.dfir",
+    "detection.emerging-threats",
+    "detection.threat-hunting",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use ioc_core::attack::{is_sigma_tag, SIGMA_DETECTION_TAGS};
 use ioc_core::{
     parse_clause, AttackTag, Detection, Exclusion, ExclusionKind, Expr, Level, Lookback, Polarity,
     Source,
@@ -219,19 +220,18 @@ impl DetectionFile {
                 Some(_) => {}
                 None => {
                     let text = tag.get_ref();
-                    let detection_kind = ["dfir", "emerging-threats", "threat-hunting"];
-                    if let Some(kind) = text.strip_prefix("detection.") {
-                        if !detection_kind.contains(&kind) {
-                            return Err(fail(
-                                tag,
-                                format!(
-                                    "tag {text:?}: the detection namespace has dfir, \
-                                     emerging-threats and threat-hunting"
-                                ),
-                            ));
-                        }
+                    if text.starts_with("detection.")
+                        && !SIGMA_DETECTION_TAGS.contains(&text.as_str())
+                    {
+                        return Err(fail(
+                            tag,
+                            format!(
+                                "tag {text:?}: the detection namespace has dfir, \
+                                 emerging-threats and threat-hunting"
+                            ),
+                        ));
                     }
-                    if !ioc_core::attack::is_sigma_tag(text) {
+                    if !is_sigma_tag(text) {
                         return Err(fail(
                             tag,
                             format!(

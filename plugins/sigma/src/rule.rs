@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use ioc_core::attack::is_sigma_tag;
+use ioc_core::attack::{is_sigma_tag, SIGMA_DETECTION_TAGS};
 use ioc_core::text::{single_line, slug};
 use ioc_core::{
     Detection, EmitError, EmitOptions, ExclusionMode, ExclusionState, ExclusionUse, Indicator,
@@ -152,13 +152,7 @@ pub fn build(
         .tags
         .iter()
         .filter(|t| is_sigma_tag(t) && !t.starts_with("attack."))
-        .filter(|t| {
-            !t.starts_with("detection.")
-                || matches!(
-                    t.as_str(),
-                    "detection.dfir" | "detection.emerging-threats" | "detection.threat-hunting"
-                )
-        })
+        .filter(|t| !t.starts_with("detection.") || SIGMA_DETECTION_TAGS.contains(&t.as_str()))
         .collect();
     if given.iter().any(|t| t.starts_with("detection.")) {
         tags.retain(|t| !t.starts_with("detection."));
