@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use ioc_core::{Indicator, IndicatorValue};
+use ipnet::IpNet;
 
 use crate::parse_date;
 use crate::warninglist::{self, Warninglists};
@@ -140,9 +141,10 @@ fn special_address(value: &IndicatorValue) -> Option<(IpAddr, &'static str)> {
         IndicatorValue::Cidr { network, prefix } => {
             // A range is special if it starts in a special block or holds one: 128.0.0.0/1
             // holds 192.168.0.0/16.
+            let range = IpNet::new(*network, *prefix).ok()?;
             let held = || {
                 special_starts()
-                    .find(|start| contains(*network, *prefix, *start))
+                    .find(|start| range.contains(start))
                     .and_then(|start| special_range(start).map(|r| (start, r)))
             };
             return special_range(*network).map(|r| (*network, r)).or_else(held);
@@ -186,21 +188,6 @@ fn special_starts() -> impl Iterator<Item = IpAddr> {
     V4.iter()
         .map(|o| IpAddr::V4(Ipv4Addr::from(*o)))
         .chain(V6.iter().map(|s| IpAddr::V6(Ipv6Addr::from(*s))))
-}
-
-/// Whether `ip` lies in `network/prefix` (of the same family).
-fn contains(network: IpAddr, prefix: u8, ip: IpAddr) -> bool {
-    match (network, ip) {
-        (IpAddr::V4(n), IpAddr::V4(a)) => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
-            u32::from(n) & mask == u32::from(a) & mask
-        }
-        (IpAddr::V6(n), IpAddr::V6(a)) => {
-            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
-            u128::from(n) & mask == u128::from(a) & mask
-        }
-        _ => false,
-    }
 }
 
 /// Names the special-purpose range an address falls in (IANA's IPv4 and IPv6 special-purpose
