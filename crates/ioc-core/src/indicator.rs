@@ -545,7 +545,7 @@ fn parse_url(text: &str) -> Result<CanonicalUrl, InvalidValue> {
     // as another spelling (`198.051.100.001` is 198.41.100.1, octal); logs keep the text as
     // sent, so the parsed form would hunt a string they never hold.
     if let Some(url::Host::Ipv4(ip)) = parsed.host() {
-        let written = strip_port(hostport);
+        let (written, _) = split_port(hostport);
         if !written.eq_ignore_ascii_case(&ip.to_string()) {
             return Err(InvalidValue::new(format!(
                 "{text:?} has the host {written:?}, which URL parsers read as the address {ip}; \
@@ -574,25 +574,26 @@ fn parse_url(text: &str) -> Result<CanonicalUrl, InvalidValue> {
     })
 }
 
-/// The host part of `host[:port]` as written (an IPv6 literal keeps its brackets).
-fn strip_port(hostport: &str) -> &str {
-    if hostport.starts_with('[') {
-        return hostport
-            .split_once(']')
-            .map_or(hostport, |(h, _)| &hostport[..h.len() + 1]);
+/// `host[:port]` as written, split into the host (an IPv6 literal keeps its brackets) and the
+/// port, if one is given.
+fn split_port(hostport: &str) -> (&str, Option<&str>) {
+    let split = if hostport.starts_with('[') {
+        hostport
+            .rsplit_once("]:")
+            .map(|(h, p)| (&hostport[..h.len() + 1], p))
+    } else {
+        hostport.rsplit_once(':')
+    };
+    match split {
+        Some((host, port)) => (host, Some(port)),
+        None => (hostport, None),
     }
-    hostport.rsplit_once(':').map_or(hostport, |(h, _)| h)
 }
 
 /// Rewrites `host[:port]` with the host as the URL parser understood it (lower case, punycode),
 /// keeping the port exactly as written.
 fn canonical_hostport(hostport: &str, host: &str) -> String {
-    let port = if hostport.starts_with('[') {
-        hostport.rsplit_once("]:").map(|(_, p)| p)
-    } else {
-        hostport.rsplit_once(':').map(|(_, p)| p)
-    };
-    match port {
+    match split_port(hostport).1 {
         Some(p) => format!("{host}:{p}"),
         None => host.to_string(),
     }
@@ -878,17 +879,21 @@ mod tests {
         assert!(parse(IndicatorKind::Url, "evil.example/x").is_err());
     }
 
-    #[test]
-    fn urls_are_also_hunted_as_logs_write_them() {
-        let v = IndicatorValue::parse(IndicatorKind::Url.into(), "https://h.example:443/a/b#frag")
-            .unwrap();
-        let forms: Vec<String> = v
+    /// The log forms of a URL, each shown by `show`.
+    fn log_forms(text: &str, show: impl Fn(&CanonicalUrl) -> String) -> Vec<String> {
+        let value = IndicatorValue::parse(IndicatorKind::Url.into(), text).unwrap();
+        value
             .as_url()
             .unwrap()
             .log_forms()
             .iter()
-            .map(|f| f.as_str().to_string())
-            .collect();
+            .map(show)
+            .collect()
+    }
+
+    #[test]
+    fn urls_are_also_hunted_as_logs_write_them() {
+        let forms = log_forms("https://h.example:443/a/b#frag", |f| f.as_str().to_string());
         assert_eq!(
             forms,
             [
@@ -902,15 +907,9 @@ mod tests {
             IndicatorValue::parse(IndicatorKind::Url.into(), "http://h.example:8080/x").unwrap();
         assert_eq!(plain.as_url().unwrap().log_forms().len(), 1);
         // A WebSocket URL is also its opening request's URL.
-        let socket =
-            IndicatorValue::parse(IndicatorKind::Url.into(), "wss://h.example:443/ws").unwrap();
-        let forms: Vec<String> = socket
-            .as_url()
-            .unwrap()
-            .log_forms()
-            .iter()
-            .map(|f| format!("{} {} {}", f.as_str(), f.origin(), f.rest()))
-            .collect();
+        let forms = log_forms("wss://h.example:443/ws", |f| {
+            format!("{} {} {}", f.as_str(), f.origin(), f.rest())
+        });
         assert_eq!(
             forms,
             [
@@ -965,13 +964,7 @@ mod tests {
             "/?q=1"
         );
         assert_eq!(url("https://h.example//").as_url().unwrap().rest(), "//");
-        let forms: Vec<String> = url("https://h.example:443/#top")
-            .as_url()
-            .unwrap()
-            .log_forms()
-            .iter()
-            .map(|f| f.as_str().to_string())
-            .collect();
+        let forms = log_forms("https://h.example:443/#top", |f| f.as_str().to_string());
         assert_eq!(
             forms,
             [
