@@ -89,20 +89,32 @@ pub fn read(
             |l: &str| pipe_cells(l).is_some() && lines.get(i + 1).is_some_and(|n| is_separator(n));
         if is_fence(line) {
             in_fence = !in_fence;
-        } else if in_fence {
-            // A code block shows logs or samples: a typed IOC table is still read, any other
-            // table's indicators are recorded as skipped, and the rest is passed over.
-            if pipe_header(line).is_some_and(|c| has_type_and_value(&c)) {
-                let columns = pipe_header(line).unwrap_or_default();
-                let (count, next) = read_pipe_rows(name, &lines, i + 1, &columns, options, builder);
-                rows_seen += count;
-                i = next;
-                continue;
-            } else if starts_table(line) {
-                i = pass_over_table(name, &lines, i + 1, IN_CODE_BLOCK, options, builder);
-                continue;
-            }
-        } else if let Some(url) = source_comment(line) {
+            i += 1;
+            continue;
+        }
+        // An IOC table is read; any other table's indicators are recorded as skipped. A code
+        // block shows logs or samples: there only a typed IOC table is read, and the rest of
+        // the block is passed over.
+        if let Some(columns) = pipe_header(line).filter(|c| !in_fence || has_type_and_value(c)) {
+            let (count, next) = read_pipe_rows(name, &lines, i + 1, &columns, options, builder);
+            rows_seen += count;
+            i = next;
+            continue;
+        }
+        if starts_table(line) {
+            let reason = if in_fence {
+                IN_CODE_BLOCK
+            } else {
+                NOT_AN_IOC_TABLE
+            };
+            i = pass_over_table(name, &lines, i + 1, reason, options, builder);
+            continue;
+        }
+        if in_fence {
+            i += 1;
+            continue;
+        }
+        if let Some(url) = source_comment(line) {
             builder.add_reference(url);
         } else if let Some(rest) = line.strip_prefix("Original source:") {
             builder.add_reference(rest.trim());
@@ -113,14 +125,6 @@ pub fn read(
                 stated_total = Some((total, number));
             }
             in_summary = true;
-        } else if let Some(columns) = pipe_header(line) {
-            let (count, next) = read_pipe_rows(name, &lines, i + 1, &columns, options, builder);
-            rows_seen += count;
-            i = next;
-            continue;
-        } else if starts_table(line) {
-            i = pass_over_table(name, &lines, i + 1, NOT_AN_IOC_TABLE, options, builder);
-            continue;
         } else if let Some(columns) = run_together_header(line) {
             let (count, next) =
                 read_run_together_rows(name, &lines, i + 1, &columns, options, builder);
