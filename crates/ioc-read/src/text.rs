@@ -77,13 +77,23 @@ pub(crate) fn mentions_indicators(text: &str) -> bool {
     })
 }
 
+/// The candidates a line of text holds, each with the word before the one it is in (a version
+/// word there makes an address-shaped number a version).
+fn scan(line: &str) -> Vec<(Option<&str>, Candidate<'_>)> {
+    let mut found = Vec::new();
+    let mut previous = None;
+    for word in line.split_whitespace() {
+        let mut candidates = Vec::new();
+        scan_word(word, &mut candidates);
+        found.extend(candidates.into_iter().map(|c| (previous, c)));
+        previous = Some(word);
+    }
+    found
+}
+
 /// The candidates a line of free text holds, as written.
 pub(crate) fn candidates(line: &str) -> Vec<&str> {
-    let mut found = Vec::new();
-    for word in line.split_whitespace() {
-        scan_word(word, &mut found);
-    }
-    found.into_iter().map(|c| c.raw).collect()
+    scan(line).into_iter().map(|(_, c)| c.raw).collect()
 }
 
 /// Reads free text; it cannot fail.
@@ -91,25 +101,19 @@ pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) {
     for (index, line) in text.lines().enumerate() {
         let source = Source::line(name, u32::try_from(index + 1).unwrap_or(u32::MAX));
         let context = context_line(line);
-        let mut previous: Option<&str> = None;
-        for word in line.split_whitespace() {
-            let mut candidates = Vec::new();
-            scan_word(word, &mut candidates);
-            for candidate in candidates {
-                match context {
-                    Some(what) => intake.skip(
-                        Found {
-                            source: source.clone(),
-                            raw: candidate.raw,
-                            declared: None,
-                            meta: Metadata::default(),
-                        },
-                        format!("named on {what}, not reported as an indicator"),
-                    ),
-                    None => offer(&source, candidate, previous, intake),
-                }
+        for (previous, candidate) in scan(line) {
+            match context {
+                Some(what) => intake.skip(
+                    Found {
+                        source: source.clone(),
+                        raw: candidate.raw,
+                        declared: None,
+                        meta: Metadata::default(),
+                    },
+                    format!("named on {what}, not reported as an indicator"),
+                ),
+                None => offer(&source, candidate, previous, Metadata::default(), intake),
             }
-            previous = Some(word);
         }
     }
 }
@@ -142,25 +146,15 @@ fn context_line(line: &str) -> Option<&'static str> {
 /// under a TLD that is also a file extension is not taken for a domain); `false` when the cell
 /// holds nothing shaped like an indicator.
 pub(crate) fn read_cell(source: &Source, cell: &str, meta: &Metadata, intake: &mut Intake) -> bool {
-    let mut previous = None;
-    let mut any = false;
-    for word in cell.split_whitespace() {
-        let mut candidates = Vec::new();
-        scan_word(word, &mut candidates);
-        for candidate in candidates {
-            any = true;
-            offer_with(source, candidate, previous, meta.clone(), intake);
-        }
-        previous = Some(word);
+    let found = scan(cell);
+    let any = !found.is_empty();
+    for (previous, candidate) in found {
+        offer(source, candidate, previous, meta.clone(), intake);
     }
     any
 }
 
-fn offer(source: &Source, candidate: Candidate<'_>, previous: Option<&str>, intake: &mut Intake) {
-    offer_with(source, candidate, previous, Metadata::default(), intake);
-}
-
-fn offer_with(
+fn offer(
     source: &Source,
     candidate: Candidate<'_>,
     previous: Option<&str>,
