@@ -60,14 +60,13 @@ pub fn write(
         }
     }
     let earlier = earlier_files(dir);
-    let mut names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-    names.sort_unstable();
-    let mut listed: Vec<(String, &str)> = files
+    let mut listed: Vec<(&str, String)> = files
         .iter()
-        .map(|(name, content)| (content_hash(content), name.as_str()))
+        .map(|(name, content)| (name.as_str(), content_hash(content)))
         .collect();
-    listed.sort_unstable_by(|a, b| a.1.cmp(b.1));
-    let manifest: String = listed.iter().map(|(h, n)| format!("{h} {n}\n")).collect();
+    listed.sort_unstable();
+    let manifest: String = listed.iter().map(|(n, h)| format!("{h} {n}\n")).collect();
+    let names: Vec<&str> = listed.iter().map(|(n, _)| *n).collect();
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len() + 1);
     let result = (|| -> Result<()> {
         for (name, content) in files
@@ -107,10 +106,14 @@ pub fn write(
 /// The hash of what a file holds, as the manifest records it.
 fn content_hash(content: &Content) -> String {
     match content {
-        Content::Text(text, false) => format!("{:016x}", stable_hash(text)),
-        Content::Text(text, true) => format!("{:016x}", stable_hash(&format!("{text}\n"))),
+        Content::Text(text, false) => text_hash(text),
+        Content::Text(text, true) => text_hash(&format!("{text}\n")),
         Content::Summary => "-".to_string(),
     }
+}
+
+fn text_hash(text: &str) -> String {
+    format!("{:016x}", stable_hash(text))
 }
 
 /// The files the last run into `dir` wrote, with the hash of what it wrote, by its manifest;
@@ -158,8 +161,7 @@ fn remove_stale(dir: &Path, earlier: &[(String, String)], written: &[&str]) -> V
         if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
             continue;
         }
-        let unchanged = fs::read_to_string(&path)
-            .is_ok_and(|text| format!("{:016x}", stable_hash(&text)) == *hash);
+        let unchanged = fs::read_to_string(&path).is_ok_and(|text| text_hash(&text) == *hash);
         if !unchanged {
             log::warn!(
                 "{}: written by an earlier run, not by this one, and changed since: left in place",
