@@ -337,10 +337,7 @@ fn read_as(reading: Reading, found: Found<'_>, value: &str, intake: &mut Intake<
     match reading {
         // Left out above.
         Reading::Context | Reading::Unsupported | Reading::Unknown => {}
-        // ip-dst and its kin hold networks as well as hosts.
-        Reading::Single(KindHint::Ip) if value.contains('/') => {
-            intake.hinted(found, exact(IndicatorKind::Cidr))
-        }
+        // ip-dst and its kin hold networks as well as hosts: the Ip hint reads both.
         Reading::Single(hint) => intake.hinted(found, hint),
         Reading::IpPort => ip_port(found, intake),
         Reading::DomainIp => match split_pair(value) {

@@ -741,17 +741,11 @@ fn comparison_terms(expr: &Comparisons, out: &mut Vec<Term>) -> Result<(), Strin
     }
 }
 
-/// The paths that name one value each, and the kind of that value.
-fn kind_of_path(key: &str, value: &str) -> Option<KindHint> {
-    let address = || {
-        if value.contains('/') {
-            KindHint::Exact(IndicatorKind::Cidr)
-        } else {
-            KindHint::Ip
-        }
-    };
+/// The paths that name one value each, and the kind of that value. An address path holds a
+/// range as well (`198.51.100.0/24`), which the `Ip` hint reads as one.
+fn kind_of_path(key: &str) -> Option<KindHint> {
     let hint = match key {
-        "ipv4-addr:value" | "ipv6-addr:value" | "network-traffic:dst_ref.value" => address(),
+        "ipv4-addr:value" | "ipv6-addr:value" | "network-traffic:dst_ref.value" => KindHint::Ip,
         "domain-name:value" => IndicatorKind::Domain.into(),
         "url:value" => IndicatorKind::Url.into(),
         "email-addr:value" => IndicatorKind::Email.into(),
@@ -780,7 +774,7 @@ fn single_term(test: &Comparison) -> Result<Term, String> {
             ))
         }
     };
-    let hint = kind_of_path(&test.path.key(), &value)
+    let hint = kind_of_path(&test.path.key())
         .ok_or_else(|| format!("compares {path}, which ioc-emit cannot hunt"))?;
     Ok(Term { path, value, hint })
 }
@@ -833,7 +827,7 @@ fn connection_term(items: &[Comparisons]) -> Option<Term> {
             hint: IndicatorKind::IpPort.into(),
         },
         None => Term {
-            hint: kind_of_path(&path, &ip)?,
+            hint: kind_of_path(&path)?,
             path,
             value: ip,
         },
