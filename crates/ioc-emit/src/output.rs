@@ -112,15 +112,16 @@ pub fn report(summary: &Summary) {
     } else {
         ""
     };
-    let records = match summary.records.len() {
-        1 => "1 record".to_string(),
-        n => format!("{n} records"),
+    let counted = |n: usize, one: &str, many: &str| match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
     };
     log::warn!(
         target: NOTE,
-        "{records}: {}; {} queries{hint}",
+        "{}: {}; {}{hint}",
+        counted(summary.records.len(), "record", "records"),
         counts.join(", "),
-        summary.queries.len()
+        counted(summary.queries.len(), "query", "queries")
     );
 }
 
