@@ -314,7 +314,7 @@ fn accept(builder: &mut DetectionBuilder, kind: IndicatorKind, text: &str, line:
     builder.accept(
         Indicator {
             value,
-            original: text.to_string(),
+            original: text.into(),
             source: Source::line("adversarial", line as u32 + 1),
             meta: Metadata::default(),
         },

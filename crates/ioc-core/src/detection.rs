@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::attack::{AttackTag, Level};
 use crate::exclusion::{Exclusion, ExclusionKind};
-use crate::indicator::{Indicator, Metadata, Source};
+use crate::indicator::{Indicator, Interner, Metadata, Source};
 
 /// What is hunted for, and what to leave out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -80,7 +80,7 @@ pub enum RecordState {
 pub struct Record {
     pub source: Source,
     /// The value as written.
-    pub original: String,
+    pub original: Arc<str>,
     /// The type the input declared, if it declared one; shared by every record that declared
     /// the same.
     pub declared_type: Option<Arc<str>>,
@@ -101,11 +101,19 @@ pub struct DetectionBuilder {
     /// on a field no record has leaves nothing out, and the user should hear so.
     saw_confidence: bool,
     saw_first_seen: bool,
+    /// Shared copies of the metadata texts the readers hand in.
+    interner: Interner,
 }
 
 impl DetectionBuilder {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The run's shared copies of repeated metadata texts, for readers to build
+    /// [`Metadata`] from.
+    pub fn interner(&mut self) -> &mut Interner {
+        &mut self.interner
     }
 
     /// Notes an input, for the header comments of every query.
@@ -223,7 +231,7 @@ impl DetectionBuilder {
         let declared_type = self.intern(declared_type);
         self.records.push(Record {
             source,
-            original: original.to_string(),
+            original: Arc::from(original),
             declared_type,
             state: RecordState::Rejected(reason.into()),
         });
@@ -239,7 +247,7 @@ impl DetectionBuilder {
         let declared_type = self.intern(declared_type);
         self.records.push(Record {
             source,
-            original: original.to_string(),
+            original: Arc::from(original),
             declared_type,
             state: RecordState::Skipped(reason.into()),
         });
@@ -408,10 +416,20 @@ fn merge_meta(kept: &mut Indicator, other: &Indicator) {
         (x, y) => x.or_else(|| y.clone()),
     };
     a.confidence = a.confidence.max(b.confidence);
-    for tag in &b.tags {
-        push_unique(&mut a.tags, tag);
+    if b.tags.iter().any(|t| !t.is_empty() && !a.tags.contains(t)) {
+        let mut tags: Vec<Arc<str>> = a.tags.to_vec();
+        for tag in b.tags.iter() {
+            if !tag.is_empty() && !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        tags.sort();
+        a.tags = tags.into();
+    } else if !a.tags.is_sorted() {
+        let mut tags = a.tags.to_vec();
+        tags.sort();
+        a.tags = tags.into();
     }
-    a.tags.sort();
     // Where duplicates disagree, the smaller text wins, so arrival order never decides.
     for (mine, theirs) in [
         (&mut a.threat_type, &b.threat_type),
@@ -434,7 +452,7 @@ mod tests {
     fn indicator(text: &str, line: u32, first_seen: &str) -> Indicator {
         Indicator {
             value: IndicatorValue::parse(IndicatorKind::IpPort.into(), text).unwrap(),
-            original: text.to_string(),
+            original: text.into(),
             source: Source::line("r.md", line),
             meta: Metadata {
                 first_seen: Some(first_seen.into()),

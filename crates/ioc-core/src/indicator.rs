@@ -737,30 +737,75 @@ impl fmt::Display for Source {
 }
 
 /// What the feed said about an indicator besides its value.
+///
+/// The texts are shared: a big feed repeats the same threat type, family, date and tag list on
+/// thousands of rows, and readers hand out one copy of each (see [`Interner`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Metadata {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub threat_type: Option<String>,
+    pub threat_type: Option<Arc<str>>,
     /// The date (`YYYY-MM-DD`) the feed first saw the indicator.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_seen: Option<String>,
+    pub first_seen: Option<Arc<str>>,
     /// 0 to 100.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confidence: Option<u8>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub tags: Arc<[Arc<str>]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub malware: Option<String>,
+    pub malware: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
+    pub reference: Option<Arc<str>>,
+}
+
+/// Hands out one shared copy of each text it is asked for, up to a bound, so that a reader of a
+/// big feed keeps one copy of each repeated field instead of one per row. Past the bound, new
+/// texts are copied but not remembered: a field that is unique on every row (a reference URL)
+/// costs what it did without the interner.
+#[derive(Debug, Default)]
+pub struct Interner {
+    texts: std::collections::HashSet<Arc<str>>,
+    lists: std::collections::HashMap<Box<str>, Arc<[Arc<str>]>>,
+}
+
+impl Interner {
+    /// How many distinct texts, and how many distinct tag lists, are remembered.
+    const BOUND: usize = 4096;
+
+    pub fn text(&mut self, text: &str) -> Arc<str> {
+        if let Some(known) = self.texts.get(text) {
+            return known.clone();
+        }
+        let new: Arc<str> = Arc::from(text);
+        if self.texts.len() < Self::BOUND {
+            self.texts.insert(new.clone());
+        }
+        new
+    }
+
+    /// The list `make` builds from `raw`, shared between calls with the same `raw`.
+    pub fn list(
+        &mut self,
+        raw: &str,
+        make: impl FnOnce(&mut Self) -> Vec<Arc<str>>,
+    ) -> Arc<[Arc<str>]> {
+        if let Some(known) = self.lists.get(raw) {
+            return known.clone();
+        }
+        let new: Arc<[Arc<str>]> = make(self).into();
+        if self.lists.len() < Self::BOUND {
+            self.lists.insert(raw.into(), new.clone());
+        }
+        new
+    }
 }
 
 /// One indicator of compromise: a canonical value plus where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indicator {
     pub value: IndicatorValue,
-    /// The text as it stood in the input, before refanging.
-    pub original: String,
+    /// The text as it stood in the input, before refanging; shared with its record.
+    pub original: Arc<str>,
     pub source: Source,
     pub meta: Metadata,
 }
@@ -779,6 +824,28 @@ mod tests {
         IndicatorValue::parse(kind.into(), text)
             .map(|v| v.to_string())
             .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn the_interner_shares_texts_and_lists_up_to_its_bound() {
+        let mut interner = Interner::default();
+        let a = interner.text("botnet_cc");
+        let b = interner.text("botnet_cc");
+        assert!(Arc::ptr_eq(&a, &b));
+        let split = |i: &mut Interner| vec![i.text("rat"), i.text("c2")];
+        let one = interner.list("rat,c2", split);
+        let two = interner.list("rat,c2", |_| unreachable!("the list is remembered"));
+        assert!(Arc::ptr_eq(&one, &two));
+        assert!(Arc::ptr_eq(&one[0], &interner.text("rat")));
+        // Past the bound, texts are still handed out, equal but no longer shared.
+        for n in 0..Interner::BOUND {
+            interner.text(&format!("ref-{n}"));
+        }
+        let late = interner.text("late");
+        let again = interner.text("late");
+        assert_eq!(late, again);
+        assert!(!Arc::ptr_eq(&late, &again));
+        assert!(Arc::ptr_eq(&a, &interner.text("botnet_cc")));
     }
 
     #[test]

@@ -28,8 +28,8 @@ pub use detection::{Detection, DetectionBuilder, Record, RecordState};
 pub use exclusion::{parse_clause, Exclusion, ExclusionKind, Expr, Op, Polarity};
 pub use field::{Field, FieldType};
 pub use indicator::{
-    CanonicalUrl, Indicator, IndicatorKind, IndicatorValue, InvalidValue, KindHint, Metadata,
-    Source,
+    CanonicalUrl, Indicator, IndicatorKind, IndicatorValue, Interner, InvalidValue, KindHint,
+    Metadata, Source,
 };
 pub use refang::refang;
 pub use summary::{CoverageError, State, Summary};

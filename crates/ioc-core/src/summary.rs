@@ -27,7 +27,7 @@ pub enum State {
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordReport {
     pub source: Source,
-    pub original: String,
+    pub original: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub declared_type: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]

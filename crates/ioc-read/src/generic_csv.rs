@@ -9,6 +9,8 @@
 //! `ip:port` or a host name, with a warning saying so; no scheme is ever invented for it,
 //! since `http://` would make the hunt miss the TLS or raw-socket traffic it was meant for.
 
+use std::sync::Arc;
+
 use csv::{ReaderBuilder, StringRecord, Trim};
 
 use ioc_core::{IndicatorKind, IndicatorValue, KindHint, Metadata, Source};
@@ -202,8 +204,10 @@ pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<()
         )
     })?;
     let data = if has_header { &rows[1..] } else { &rows[..] };
+    // One copy of the name, shared by every row's source.
+    let file: Arc<str> = Arc::from(name);
     for (line, row) in data {
-        read_row(name, *line, row, &layout, intake);
+        read_row(&file, *line, row, &layout, intake);
     }
     Ok(())
 }
@@ -283,14 +287,20 @@ impl<'t> LineIndex<'t> {
     }
 }
 
-fn read_row(name: &str, line: u32, row: &StringRecord, layout: &Layout, intake: &mut Intake<'_>) {
+fn read_row(
+    file: &Arc<str>,
+    line: u32,
+    row: &StringRecord,
+    layout: &Layout,
+    intake: &mut Intake<'_>,
+) {
     let cell = |role: Role| {
         layout
             .find(role)
             .and_then(|i| row.get(i))
             .filter(|c| !c.is_empty())
     };
-    let source = Source::line(name, line);
+    let source = Source::line(file.clone(), line);
     let declared = cell(Role::Type);
     let Some(value) = row.get(layout.value).filter(|v| !v.is_empty()) else {
         let cells: Vec<&str> = row.iter().collect();
@@ -303,20 +313,16 @@ fn read_row(name: &str, line: u32, row: &StringRecord, layout: &Layout, intake: 
         return intake.reject(found, "the row has no value");
     };
     let meta = Metadata {
-        threat_type: cell(Role::ThreatType).map(str::to_string),
-        first_seen: cell(Role::FirstSeen).and_then(parse_date),
+        threat_type: cell(Role::ThreatType).map(|t| intake.text(t)),
+        first_seen: cell(Role::FirstSeen)
+            .and_then(parse_date)
+            .map(|d| intake.text(d)),
         confidence: cell(Role::Confidence).and_then(parse_confidence),
         tags: cell(Role::Tags)
-            .map(|t| {
-                t.split([',', ';'])
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
+            .map(|t| intake.tags(t, &[',', ';']))
             .unwrap_or_default(),
-        malware: cell(Role::Malware).map(str::to_string),
-        reference: cell(Role::Reference).map(str::to_string),
+        malware: cell(Role::Malware).map(|m| intake.text(m)),
+        reference: cell(Role::Reference).map(|r| intake.text(r)),
     };
     let found = Found {
         source,

@@ -4,6 +4,8 @@
 //! run's policy are the same whatever the format. A reader decides what a value *claims* to be
 //! (a declared type, or a kind it knows from the format); the intake decides what it *is*.
 
+use std::sync::Arc;
+
 use ioc_core::{refang, DetectionBuilder, Indicator, IndicatorValue, KindHint, Metadata, Source};
 
 use crate::policy::{self, ReadOptions, Verdict};
@@ -37,6 +39,23 @@ impl<'b> Intake<'b> {
 
     pub fn options(&self) -> &ReadOptions {
         self.options
+    }
+
+    /// The run's shared copy of `text` (see [`ioc_core::Interner`]).
+    pub fn text(&mut self, text: &str) -> Arc<str> {
+        self.builder.interner().text(text)
+    }
+
+    /// The tags in `raw`, split at any of `separators`, trimmed, empty ones left out; rows
+    /// with the same `raw` share one list.
+    pub fn tags(&mut self, raw: &str, separators: &[char]) -> Arc<[Arc<str>]> {
+        self.builder.interner().list(raw, |interner| {
+            raw.split(separators)
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| interner.text(t))
+                .collect()
+        })
     }
 
     /// A value with a type name from the shared table ([`types::meaning`]).
@@ -78,7 +97,7 @@ impl<'b> Intake<'b> {
                 let declared = found.declared;
                 let indicator = Indicator {
                     value,
-                    original: found.raw.to_string(),
+                    original: Arc::from(found.raw),
                     source: found.source,
                     meta: found.meta,
                 };
@@ -162,7 +181,7 @@ mod tests {
         intake.hinted(found("not a host"), IndicatorKind::Domain.into());
         let (d, records) = b.finish();
         assert_eq!(d.indicators[0].value.to_string(), "c2.example.net");
-        assert_eq!(d.indicators[0].original, " `c2[.]example[.]net` ");
+        assert_eq!(&*d.indicators[0].original, " `c2[.]example[.]net` ");
         assert!(matches!(records[1].state, RecordState::Rejected(_)));
     }
 

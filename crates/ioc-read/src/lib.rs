@@ -390,7 +390,7 @@ pub(crate) fn parse_confidence(text: &str) -> Option<u8> {
 }
 
 /// Reads a date at the start of `text` (`YYYY-MM-DD`, optionally followed by a time).
-pub(crate) fn parse_date(text: &str) -> Option<String> {
+pub(crate) fn parse_date(text: &str) -> Option<&str> {
     let t = text.trim();
     let b = t.as_bytes();
     let ok = b.len() >= 10
@@ -399,7 +399,7 @@ pub(crate) fn parse_date(text: &str) -> Option<String> {
         && b[5..7].iter().all(u8::is_ascii_digit)
         && b[7] == b'-'
         && b[8..10].iter().all(u8::is_ascii_digit);
-    ok.then(|| t[..10].to_string())
+    ok.then(|| &t[..10])
 }
 
 #[cfg(test)]
@@ -661,4 +661,10 @@ mod tests {
             let _ = read("hostile", text, None, &mut b);
         }
     }
+}
+
+/// An indicator's tags as plain texts, for tests to compare.
+#[cfg(test)]
+pub(crate) fn tag_texts(meta: &ioc_core::Metadata) -> Vec<&str> {
+    meta.tags.iter().map(|t| &**t).collect()
 }

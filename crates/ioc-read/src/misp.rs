@@ -12,6 +12,7 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::sync::Arc;
 
 use ioc_core::{IndicatorKind, KindHint, Metadata, Source};
 
@@ -36,7 +37,7 @@ struct Wrapper<'a> {
 #[derive(Debug, Deserialize)]
 struct Event<'a> {
     info: Option<String>,
-    date: Option<String>,
+    date: Option<Arc<str>>,
     #[serde(rename = "Attribute", borrow, default)]
     attributes: Option<Vec<&'a RawValue>>,
     #[serde(rename = "Object", borrow, default)]
@@ -304,7 +305,7 @@ fn read_event(name: &str, path: &str, event: &Event<'_>, intake: &mut Intake<'_>
     if let [family] = families.as_slice() {
         intake.builder().set_family(family);
     }
-    let date = event.date.as_deref().and_then(parse_date);
+    let date = event.date.as_deref().and_then(parse_date).map(Arc::from);
     let reader = EventReader { name, date };
     for (i, raw) in event.attributes.iter().flatten().enumerate() {
         reader.attribute(&format!("{path}.Attribute[{i}]"), raw, intake);
@@ -413,7 +414,7 @@ fn ip_port(found: Found<'_>, intake: &mut Intake<'_>) {
 struct EventReader<'n> {
     name: &'n str,
     /// The event's date, the first-seen date of attributes that give none of their own.
-    date: Option<String>,
+    date: Option<Arc<str>>,
 }
 
 impl EventReader<'_> {
@@ -484,12 +485,13 @@ impl EventReader<'_> {
                 .first_seen
                 .as_deref()
                 .and_then(parse_date)
+                .map(Arc::from)
                 .or_else(|| self.date.clone()),
             tags: attribute
                 .tags
                 .iter()
                 .flatten()
-                .filter_map(|t| t.name.clone())
+                .filter_map(|t| t.name.as_deref().map(Arc::from))
                 .collect(),
             ..Metadata::default()
         }
@@ -634,7 +636,7 @@ mod tests {
         let at = |i: usize| records[i].source.path.clone().unwrap();
         assert_eq!(at(1), "Event.Attribute[1].value");
         assert_eq!(at(2), at(1));
-        assert_eq!(records[2].original, "198.51.100.4");
+        assert_eq!(&*records[2].original, "198.51.100.4");
         assert_eq!(at(10), "Event.Object[0].Attribute[0].value");
         let states: Vec<String> = records.iter().map(state).collect();
         assert_eq!(states[0], "indicator");
@@ -665,7 +667,7 @@ mod tests {
             ]
         );
         let sha1 = &d.indicators[4];
-        assert_eq!(sha1.meta.tags, ["payload"]);
+        assert_eq!(crate::tag_texts(&sha1.meta), ["payload"]);
         assert_eq!(sha1.meta.first_seen.as_deref(), Some("2026-04-01"));
     }
 

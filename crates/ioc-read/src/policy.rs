@@ -54,7 +54,7 @@ pub(crate) fn verdict(
 ) -> Verdict {
     let meta = &indicator.meta;
     if let (Some(since), Some(first_seen)) = (&options.since, &meta.first_seen) {
-        if first_seen < since {
+        if **first_seen < **since {
             return Verdict::Skip(format!("first seen {first_seen}, before --since {since}"));
         }
     }
@@ -122,6 +122,7 @@ pub(crate) fn verdict(
 pub fn parse_since(text: &str) -> Result<String, String> {
     parse_date(text)
         .filter(|d| is_calendar_date(d))
+        .map(str::to_string)
         .ok_or_else(|| format!("{text:?} is not a date; write it as YYYY-MM-DD"))
 }
 
@@ -260,7 +261,7 @@ mod tests {
     fn a_wide_range_is_flagged_and_one_holding_private_space_is_private() {
         let range = |text: &str| Indicator {
             value: IndicatorValue::parse(KindHint::Exact(IndicatorKind::Cidr), text).unwrap(),
-            original: text.to_string(),
+            original: text.into(),
             source: Source::line("t", 1),
             meta: Metadata::default(),
         };
@@ -290,7 +291,7 @@ mod tests {
     fn indicator(hint: KindHint, text: &str, meta: Metadata) -> Indicator {
         Indicator {
             value: IndicatorValue::parse(hint, text).unwrap(),
-            original: text.to_string(),
+            original: text.into(),
             source: Source::line("t", 1),
             meta,
         }

@@ -16,6 +16,7 @@
 mod pattern;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -273,18 +274,22 @@ impl<'o> Context<'o> {
 
         self.check_validity(id, object, &source, intake);
         let meta = Metadata {
-            first_seen: object.valid_from.as_deref().and_then(parse_date),
+            first_seen: object
+                .valid_from
+                .as_deref()
+                .and_then(parse_date)
+                .map(Arc::from),
             confidence: object
                 .confidence
                 .as_ref()
                 .and_then(|c| parse_confidence(&c.text())),
-            tags: types.cloned().collect(),
+            tags: types.map(|t| Arc::from(t.as_str())).collect(),
             malware: object
                 .id
                 .as_deref()
                 .and_then(|id| self.malware_of.get(id))
                 .and_then(|names| names.first())
-                .map(|name| name.to_string()),
+                .map(|name| Arc::from(&**name)),
             ..Metadata::default()
         };
         for term in &terms {

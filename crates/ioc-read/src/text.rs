@@ -11,6 +11,8 @@
 //! core's [`refang`] is asked whether a bracket starts a marker; the record keeps the text as
 //! written and the indicator gets the refanged value.
 
+use std::sync::Arc;
+
 use ioc_core::{refang, IndicatorKind, KindHint, Metadata, Source};
 
 use crate::intake::{Found, Intake};
@@ -98,8 +100,10 @@ pub(crate) fn candidates(line: &str) -> Vec<&str> {
 
 /// Reads free text; it cannot fail.
 pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) {
+    // One copy of the name, shared by every line's source.
+    let file: Arc<str> = Arc::from(name);
     for (index, line) in text.lines().enumerate() {
-        let source = Source::line(name, u32::try_from(index + 1).unwrap_or(u32::MAX));
+        let source = Source::line(file.clone(), u32::try_from(index + 1).unwrap_or(u32::MAX));
         let context = context_line(line);
         for (previous, candidate) in scan(line) {
             match context {
@@ -679,7 +683,7 @@ mod tests {
         let idn = d
             .indicators
             .iter()
-            .find(|i| i.original == "bücher.example")
+            .find(|i| &*i.original == "bücher.example")
             .unwrap();
         assert_eq!(idn.value.to_string(), "xn--bcher-kva.example");
     }

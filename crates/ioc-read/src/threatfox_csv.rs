@@ -10,6 +10,7 @@
 //! line it starts on.
 
 use std::io::BufRead;
+use std::sync::Arc;
 
 use ioc_core::{Metadata, Source};
 
@@ -68,6 +69,8 @@ pub(crate) fn read_stream(
     intake: &mut Intake<'_>,
 ) -> Result<(), StreamError> {
     let mut lines = Lines::new(input);
+    // One copy of the name, shared by every row's source.
+    let file: Arc<str> = Arc::from(name);
     let mut header: Option<String> = None;
     let mut at: Option<Columns> = None;
     let mut families = Families::default();
@@ -107,7 +110,7 @@ pub(crate) fn read_stream(
         {
             families.note(family);
         }
-        read_row(name, start, &record, columns, intake);
+        read_row(&file, start, &record, columns, intake);
     }
     if at.is_none() {
         // No data row: the header is still checked, as for a file with rows.
@@ -165,9 +168,9 @@ struct Columns {
     tags: Option<usize>,
 }
 
-fn read_row(name: &str, line: u32, record: &Record, at: &Columns, intake: &mut Intake<'_>) {
+fn read_row(file: &Arc<str>, line: u32, record: &Record, at: &Columns, intake: &mut Intake<'_>) {
     let field = |i: Option<usize>| i.and_then(|i| record.get(i)).and_then(non_null);
-    let source = Source::line(name, line);
+    let source = Source::line(file.clone(), line);
     let Some(value) = field(Some(at.value)) else {
         let row: Vec<&str> = record.iter().collect();
         let found = Found {
@@ -179,20 +182,16 @@ fn read_row(name: &str, line: u32, record: &Record, at: &Columns, intake: &mut I
         return intake.reject(found, "the row has no ioc_value");
     };
     let meta = Metadata {
-        threat_type: field(at.threat_type).map(str::to_string),
-        first_seen: field(at.first_seen).and_then(parse_date),
+        threat_type: field(at.threat_type).map(|t| intake.text(t)),
+        first_seen: field(at.first_seen)
+            .and_then(parse_date)
+            .map(|d| intake.text(d)),
         confidence: field(at.confidence).and_then(parse_confidence),
         tags: field(at.tags)
-            .map(|t| {
-                t.split(',')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
+            .map(|t| intake.tags(t, &[',']))
             .unwrap_or_default(),
-        malware: field(at.malware).map(str::to_string),
-        reference: field(at.reference).map(str::to_string),
+        malware: field(at.malware).map(|m| intake.text(m)),
+        reference: field(at.reference).map(|r| intake.text(r)),
     };
     intake.declared(Found {
         source,
@@ -413,9 +412,9 @@ mod tests {
             ["198.51.100.80:8080", "https://files.example.org/a,b.zip"]
         );
         let first = &d.indicators[0];
-        assert_eq!(first.original, "198.51.100.80:8080");
+        assert_eq!(&*first.original, "198.51.100.80:8080");
         assert_eq!(first.source, Source::line("tf.csv", 6));
-        assert_eq!(first.meta.tags, ["c2", "rat"]);
+        assert_eq!(crate::tag_texts(&first.meta), ["c2", "rat"]);
         assert_eq!(first.meta.confidence, Some(75));
         assert_eq!(first.meta.reference, None);
         assert_eq!(

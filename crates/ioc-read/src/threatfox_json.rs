@@ -245,7 +245,7 @@ impl Reader<'_> {
         };
         let source = self.at(&format!("{path}.{field}"));
         let declared = entry.ioc_type.as_deref().or(entry.short_type.as_deref());
-        let meta = self.metadata(&entry);
+        let meta = self.metadata(&entry, intake);
         let found = Found {
             source,
             raw: value,
@@ -255,7 +255,7 @@ impl Reader<'_> {
         intake.declared(found);
     }
 
-    fn metadata(&mut self, entry: &Entry) -> Metadata {
+    fn metadata(&mut self, entry: &Entry, intake: &mut Intake<'_>) -> Metadata {
         fn given(field: &Option<String>) -> Option<&str> {
             field.as_deref().map(str::trim).filter(|m| !m.is_empty())
         }
@@ -263,12 +263,17 @@ impl Reader<'_> {
             .note_entry(given(&entry.malware), given(&entry.malware_printable));
         let malware = given(&entry.malware_printable).or(given(&entry.malware));
         Metadata {
-            threat_type: entry.threat_type.clone().filter(|t| !t.is_empty()),
+            threat_type: entry
+                .threat_type
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .map(|t| intake.text(t)),
             first_seen: entry
                 .first_seen_utc
                 .as_deref()
                 .or(entry.first_seen.as_deref())
-                .and_then(parse_date),
+                .and_then(parse_date)
+                .map(|d| intake.text(d)),
             confidence: entry
                 .confidence_level
                 .as_ref()
@@ -278,9 +283,16 @@ impl Reader<'_> {
                 .tags
                 .clone()
                 .map(TagList::into_tags)
-                .unwrap_or_default(),
-            malware: malware.map(str::to_string),
-            reference: entry.reference.clone().filter(|r| !r.is_empty()),
+                .unwrap_or_default()
+                .iter()
+                .map(|t| intake.text(t))
+                .collect(),
+            malware: malware.map(|m| intake.text(m)),
+            reference: entry
+                .reference
+                .as_deref()
+                .filter(|r| !r.is_empty())
+                .map(|r| intake.text(r)),
         }
     }
 
@@ -330,11 +342,11 @@ mod tests {
         assert_eq!(port.value.to_string(), "198.51.100.23:4444");
         assert_eq!(port.source, Source::path("tf.json", "data[0].ioc_value"));
         assert_eq!(port.meta.first_seen.as_deref(), Some("2026-01-05"));
-        assert_eq!(port.meta.tags, ["rat", "c2"]);
+        assert_eq!(crate::tag_texts(&port.meta), ["rat", "c2"]);
         let domain = &d.indicators[1];
         assert_eq!(domain.source, Source::path("tf.json", "data[1].ioc"));
         assert_eq!(domain.meta.confidence, Some(90));
-        assert_eq!(domain.meta.tags, ["rat", "dns"]);
+        assert_eq!(crate::tag_texts(&domain.meta), ["rat", "dns"]);
         assert_eq!(records.len(), 4);
         assert_eq!(records[2].source, Source::path("tf.json", "data[2]"));
         assert!(matches!(&records[2].state, RecordState::Rejected(r) if r.contains("neither")));
@@ -422,7 +434,7 @@ mod tests {
         ]}"#;
         let (d, records) = run(text);
         assert_eq!(d.indicators[0].value.to_string(), "192.0.2.44:8808");
-        assert_eq!(d.indicators[0].original, "192.0.2[.]44:8808");
+        assert_eq!(&*d.indicators[0].original, "192.0.2[.]44:8808");
         assert!(matches!(&records[1].state, RecordState::Rejected(r) if r.contains("shortened")));
         assert!(d.warnings.iter().any(|w| w.contains("states 3 IOCs")));
     }

@@ -7,6 +7,7 @@
 //! working inwards from both ends so that only the value is free text.
 
 use ioc_core::{parse_clause, DetectionBuilder, ExclusionKind, Metadata, Polarity, Source};
+use std::sync::Arc;
 
 use crate::intake::{clean, Found, Intake};
 use crate::{accept_value_with, parse_confidence, parse_date, text, types, ReadError, ReadOptions};
@@ -285,14 +286,14 @@ impl<'a> Row<'a> {
                 Column::Type => row.declared = Some(cell),
                 Column::Value => row.value = cell,
                 Column::ThreatType => row.meta.threat_type = non_empty(cell),
-                Column::FirstSeen => row.meta.first_seen = parse_date(cell),
+                Column::FirstSeen => row.meta.first_seen = parse_date(cell).map(Arc::from),
                 Column::Confidence => row.meta.confidence = parse_confidence(cell),
                 Column::Tags => {
                     row.meta.tags = cell
                         .split(',')
                         .map(str::trim)
                         .filter(|t| !t.is_empty())
-                        .map(str::to_string)
+                        .map(Arc::from)
                         .collect()
                 }
                 Column::Malware => row.meta.malware = non_empty(cell),
@@ -310,8 +311,8 @@ impl<'a> Row<'a> {
     }
 }
 
-fn non_empty(cell: &str) -> Option<String> {
-    (!cell.is_empty()).then(|| cell.to_string())
+fn non_empty(cell: &str) -> Option<Arc<str>> {
+    (!cell.is_empty()).then(|| Arc::from(cell))
 }
 
 fn read_pipe_rows(

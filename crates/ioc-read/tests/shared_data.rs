@@ -88,7 +88,7 @@ fn reason(record: &Record) -> &str {
 
 fn value_of(outcome: &Outcome, original: &str) -> Option<String> {
     outcome.records.iter().find_map(|r| match r.state {
-        RecordState::Indicator(i) | RecordState::Duplicate(i) if r.original == original => {
+        RecordState::Indicator(i) | RecordState::Duplicate(i) if &*r.original == original => {
             Some(outcome.detection.indicators[i].value.to_string())
         }
         _ => None,
@@ -256,7 +256,7 @@ fn derived_feed_rejects_shortened_hashes_and_refangs_partial_defanging() {
         .filter(|r| reason(r).contains("shortened display form"))
         .collect();
     assert_eq!(shortened.len(), 3);
-    assert_eq!(shortened[0].original, "32f85cbf0fcd...d4c2");
+    assert_eq!(&*shortened[0].original, "32f85cbf0fcd...d4c2");
     assert_eq!(shortened[0].source.path.as_deref(), Some("iocs[13].ioc"));
     assert_eq!(
         value_of(&outcome, "hxxp://103[.]98[.]38[.]217:56737/Mozi[.]a").as_deref(),
@@ -347,7 +347,7 @@ fn misp_event_skips_what_is_not_for_detection() {
     let legit = outcome
         .records
         .iter()
-        .find(|r| r.original == "8f08609e4e0b3d26814b3073a42df415")
+        .find(|r| &*r.original == "8f08609e4e0b3d26814b3073a42df415")
         .unwrap();
     assert!(matches!(legit.state, RecordState::Skipped(_)));
     assert_eq!(
@@ -391,7 +391,7 @@ fn stix_bundle_reads_every_comparison() {
     let spaced = outcome
         .records
         .iter()
-        .find(|r| r.original == "domain autuo.xicp.net")
+        .find(|r| &*r.original == "domain autuo.xicp.net")
         .unwrap();
     assert!(reason(spaced).contains("not a host name"));
     let file_names = outcome

@@ -43,7 +43,7 @@ fn detection(text: &str) -> Detection {
         sources: vec![text.to_string()],
         indicators: vec![Indicator {
             value,
-            original: "prop.exe".to_string(),
+            original: "prop.exe".into(),
             source: Source::line("p.md", 1),
             meta: Metadata::default(),
         }],

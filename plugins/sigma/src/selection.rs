@@ -159,7 +159,7 @@ mod tests {
             .iter()
             .map(|v| Indicator {
                 value: IndicatorValue::parse(kind.into(), v).unwrap(),
-                original: v.to_string(),
+                original: (*v).into(),
                 source: Source::line("t.md", 1),
                 meta: Metadata::default(),
             })

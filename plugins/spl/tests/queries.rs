@@ -24,7 +24,7 @@ fn detection(values: &[(IndicatorKind, &str)], exclusions: &[&str]) -> Detection
         let value = IndicatorValue::parse((*kind).into(), text).unwrap();
         let indicator = Indicator {
             value,
-            original: text.to_string(),
+            original: (*text).into(),
             source: Source::line("test.md", n as u32 + 1),
             meta: Metadata::default(),
         };

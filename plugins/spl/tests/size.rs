@@ -22,7 +22,7 @@ fn detection(values: &[(IndicatorKind, String)]) -> Detection {
     for (n, (kind, text)) in values.iter().enumerate() {
         let indicator = Indicator {
             value: IndicatorValue::parse((*kind).into(), text).unwrap(),
-            original: text.clone(),
+            original: text.as_str().into(),
             source: Source::line("feed.csv", n as u32 + 1),
             meta: Metadata::default(),
         };

@@ -197,7 +197,7 @@ pub fn detection(places: &Places) -> Detection {
         if let Ok(value) = IndicatorValue::parse(kind.into(), text) {
             let indicator = Indicator {
                 value,
-                original: text.to_string(),
+                original: text.into(),
                 source: Source::line("p.md", line),
                 meta: Metadata::default(),
             };
