@@ -402,6 +402,12 @@ pub(crate) fn parse_date(text: &str) -> Option<&str> {
     ok.then(|| &t[..10])
 }
 
+/// An indicator's tags as plain texts, for tests to compare.
+#[cfg(test)]
+pub(crate) fn tag_texts(meta: &ioc_core::Metadata) -> Vec<&str> {
+    meta.tags.iter().map(|t| &**t).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,10 +417,7 @@ mod tests {
         assert_eq!(parse_confidence("75%"), Some(75));
         assert_eq!(parse_confidence("0.5"), Some(50));
         assert_eq!(parse_confidence("175%"), None);
-        assert_eq!(
-            parse_date("2026-05-17 10:00:00 UTC").as_deref(),
-            Some("2026-05-17")
-        );
+        assert_eq!(parse_date("2026-05-17 10:00:00 UTC"), Some("2026-05-17"));
         assert_eq!(parse_date("17/05/2026"), None);
     }
 
@@ -661,10 +664,4 @@ mod tests {
             let _ = read("hostile", text, None, &mut b);
         }
     }
-}
-
-/// An indicator's tags as plain texts, for tests to compare.
-#[cfg(test)]
-pub(crate) fn tag_texts(meta: &ioc_core::Metadata) -> Vec<&str> {
-    meta.tags.iter().map(|t| &**t).collect()
 }

@@ -10,7 +10,7 @@
 //! line it starts on.
 
 use std::io::BufRead;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 use ioc_core::{Metadata, Source};
 
@@ -63,61 +63,170 @@ pub(crate) enum StreamError {
 }
 
 /// Reads a ThreatFox CSV export from `input`, one record at a time.
+///
+/// Two threads share the work: this one reads and splits the lines, a second one validates the
+/// rows in the order they were read, so the output is the same as one thread's. Rows travel in
+/// batches over a bounded channel, which keeps the memory in flight small whatever the input's
+/// size, and the emptied batches come back with their records for reuse.
 pub(crate) fn read_stream(
     name: &str,
     input: &mut dyn BufRead,
     intake: &mut Intake<'_>,
 ) -> Result<(), StreamError> {
+    let mut rows = Rows::new(name);
+    std::thread::scope(|scope| {
+        let (send, batches) = mpsc::sync_channel::<Vec<Split>>(BATCHES_IN_FLIGHT);
+        let (give_back, spare) = mpsc::channel::<Vec<Split>>();
+        let consumer = scope.spawn(move || {
+            for mut batch in batches {
+                for split in &mut batch {
+                    rows.take(split, intake)?;
+                }
+                // The reader may have stopped; the batch is then simply dropped.
+                let _ = give_back.send(batch);
+            }
+            rows.finish(intake)
+        });
+        let produced = split_lines(input, &send, &spare);
+        drop(send);
+        let consumed = consumer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A row the validator refused came before the point where reading stopped.
+        consumed.and(produced.map_err(StreamError::Io))
+    })
+}
+
+/// Rows per batch handed from the reading thread to the validating one.
+const BATCH_ROWS: usize = 1024;
+/// Batches read ahead of the validating thread.
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// A record as the reading thread split it, or the line of one it could not read.
+enum Split {
+    Row(u32, Record),
+    NotUtf8(u32),
+}
+
+/// Reads and splits the records of `input` into batches for `send`, reusing the records of
+/// batches that come back on `spare`. Stops early, without error, when the receiving side has
+/// stopped.
+fn split_lines(
+    input: &mut dyn BufRead,
+    send: &mpsc::SyncSender<Vec<Split>>,
+    spare: &mpsc::Receiver<Vec<Split>>,
+) -> Result<(), std::io::Error> {
     let mut lines = Lines::new(input);
-    // One copy of the name, shared by every row's source.
-    let file: Arc<str> = Arc::from(name);
-    let mut header: Option<String> = None;
-    let mut at: Option<Columns> = None;
-    let mut families = Families::default();
-    let mut record = Record::default();
+    let mut pool: Vec<Record> = Vec::new();
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
     let mut in_header = true;
     loop {
-        let start = match lines.next_record(&mut record, in_header) {
-            Ok(Some(start)) => start,
+        let mut record = pool.pop().unwrap_or_default();
+        match lines.next_record(&mut record, in_header) {
+            Ok(Some(start)) => {
+                in_header &= record.comment.is_some();
+                batch.push(Split::Row(start, record));
+            }
             Ok(None) => break,
-            Err(LineError::Io(e)) => return Err(StreamError::Io(e)),
+            Err(LineError::Io(e)) => {
+                let _ = send.send(batch);
+                return Err(e);
+            }
             Err(LineError::Utf8(line)) => {
+                pool.push(record);
+                batch.push(Split::NotUtf8(line));
+            }
+        }
+        if batch.len() == BATCH_ROWS {
+            if send.send(batch).is_err() {
+                return Ok(());
+            }
+            batch = match spare.try_recv() {
+                Ok(mut used) => {
+                    pool.extend(used.drain(..).filter_map(|split| match split {
+                        Split::Row(_, record) => Some(record),
+                        Split::NotUtf8(_) => None,
+                    }));
+                    used
+                }
+                Err(_) => Vec::with_capacity(BATCH_ROWS),
+            };
+        }
+    }
+    let _ = send.send(batch);
+    Ok(())
+}
+
+/// The validating side of [`read_stream`]: the header, the columns it names, and the families
+/// the rows name.
+struct Rows<'n> {
+    name: &'n str,
+    /// One copy of the name, shared by every row's source.
+    file: Arc<str>,
+    header: Option<String>,
+    at: Option<Columns>,
+    families: Families,
+    in_header: bool,
+}
+
+impl<'n> Rows<'n> {
+    fn new(name: &'n str) -> Self {
+        Rows {
+            name,
+            file: Arc::from(name),
+            header: None,
+            at: None,
+            families: Families::default(),
+            in_header: true,
+        }
+    }
+
+    fn take(&mut self, split: &mut Split, intake: &mut Intake<'_>) -> Result<(), StreamError> {
+        let (start, record) = match split {
+            Split::Row(start, record) => (*start, record),
+            Split::NotUtf8(line) => {
                 let found = Found {
-                    source: Source::line(name, line),
+                    source: Source::line(self.file.clone(), *line),
                     raw: "",
                     declared: None,
                     meta: Metadata::default(),
                 };
                 intake.reject(found, "cannot read the row: it is not valid UTF-8");
-                continue;
+                return Ok(());
             }
         };
         if let Some(comment) = record.comment.take() {
-            if in_header && comment.contains("ioc_value") {
-                header = Some(comment);
+            if self.in_header && comment.contains("ioc_value") {
+                self.header = Some(comment);
             }
-            continue;
+            return Ok(());
         }
-        in_header = false;
-        let columns = match &at {
+        self.in_header = false;
+        let columns = match &self.at {
             Some(columns) => columns,
-            None => at.insert(columns(name, header.as_deref(), intake)?),
+            None => self
+                .at
+                .insert(columns(self.name, self.header.as_deref(), intake)?),
         };
         if let Some(family) = columns
             .malware
             .and_then(|i| record.get(i))
             .and_then(non_null)
         {
-            families.note(family);
+            self.families.note(family);
         }
-        read_row(&file, start, &record, columns, intake);
+        read_row(&self.file, start, record, columns, intake);
+        Ok(())
     }
-    if at.is_none() {
-        // No data row: the header is still checked, as for a file with rows.
-        columns(name, header.as_deref(), intake)?;
+
+    fn finish(self, intake: &mut Intake<'_>) -> Result<(), StreamError> {
+        if self.at.is_none() {
+            // No data row: the header is still checked, as for a file with rows.
+            columns(self.name, self.header.as_deref(), intake)?;
+        }
+        self.families.name_detection(intake);
+        Ok(())
     }
-    families.name_detection(intake);
-    Ok(())
 }
 
 /// Where each field of interest sits in a row, from the header comment or the export's usual
@@ -426,6 +535,98 @@ mod tests {
         assert!(
             matches!(&records[2].state, RecordState::Rejected(r) if r.contains("no ioc_value"))
         );
+    }
+
+    /// An export of several batches, with a row that is not UTF-8 and one that is not a domain:
+    /// the validating thread sees every row once, in order, with its own line.
+    #[test]
+    fn rows_over_many_batches_keep_their_order_and_lines() {
+        let rows = BATCH_ROWS * 3 + 17;
+        let mut text = b"# \"ioc_value\",\"ioc_type\"\n".to_vec();
+        for i in 0..rows {
+            match i {
+                1500 => text.extend_from_slice(b"\"\xff\xfe.example\", \"domain\"\n"),
+                2500 => text.extend_from_slice(b"\"not a host\", \"domain\"\n"),
+                _ => text.extend_from_slice(format!("\"h{i}.example\", \"domain\"\n").as_bytes()),
+            }
+        }
+        let mut b = DetectionBuilder::new();
+        let options = ReadOptions::default();
+        read_stream(
+            "tf.csv",
+            &mut text.as_slice(),
+            &mut Intake::new(&mut b, &options),
+        )
+        .unwrap();
+        let (_, records) = b.finish();
+        assert_eq!(records.len(), rows);
+        for (i, record) in records.iter().enumerate() {
+            // The header is line 1.
+            assert_eq!(record.source, Source::line("tf.csv", i as u32 + 2));
+            match i {
+                1500 => assert!(
+                    matches!(&record.state, RecordState::Rejected(r) if r.contains("UTF-8")),
+                    "{record:?}"
+                ),
+                2500 => assert!(matches!(&record.state, RecordState::Rejected(_))),
+                _ => {
+                    assert_eq!(&*record.original, format!("h{i}.example"));
+                    assert!(matches!(record.state, RecordState::Indicator(_)));
+                }
+            }
+        }
+    }
+
+    /// Reading fails part-way: the rows read before the failure are kept, and the failure is
+    /// what the reader returns.
+    #[test]
+    fn a_read_error_part_way_stops_with_the_rows_before_it() {
+        struct Failing(Vec<u8>);
+        impl std::io::Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::other("disk gone"));
+                }
+                let n = buf.len().min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0.drain(..n);
+                Ok(n)
+            }
+        }
+        let mut text = String::from("# \"ioc_value\",\"ioc_type\"\n");
+        for i in 0..3000 {
+            text.push_str(&format!("\"h{i}.example\", \"domain\"\n"));
+        }
+        let mut input = std::io::BufReader::new(Failing(text.into_bytes()));
+        let mut b = DetectionBuilder::new();
+        let options = ReadOptions::default();
+        let err = read_stream("tf.csv", &mut input, &mut Intake::new(&mut b, &options));
+        assert!(matches!(err, Err(StreamError::Io(e)) if e.to_string() == "disk gone"));
+        let (_, records) = b.finish();
+        assert_eq!(records.len(), 3000);
+    }
+
+    /// The validating thread refuses the file at its first row (no ioc_value column): the
+    /// reading thread stops too, and the refusal is what the reader returns.
+    #[test]
+    fn a_refused_header_stops_both_threads() {
+        // The comment names ioc_value, so it is the header, but no column is ioc_value.
+        let mut text = String::from("# \"ioc_value_old\",\"ioc_type\"\n");
+        for i in 0..(BATCH_ROWS * (BATCHES_IN_FLIGHT + 4)) {
+            text.push_str(&format!("\"h{i}.example\", \"domain\"\n"));
+        }
+        let mut b = DetectionBuilder::new();
+        let options = ReadOptions::default();
+        let err = read_stream(
+            "tf.csv",
+            &mut text.as_bytes(),
+            &mut Intake::new(&mut b, &options),
+        );
+        assert!(
+            matches!(&err, Err(StreamError::Read(e)) if e.to_string().contains("no ioc_value")),
+            "{err:?}"
+        );
+        assert!(b.finish().1.is_empty());
     }
 
     /// The export quotes every column name of its header comment, the first one too:
