@@ -4,6 +4,7 @@
 //! that is neither in a query nor reported skipped is a bug, and [`Summary::build`] refuses it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -92,11 +93,12 @@ impl Summary {
     /// million records a copy of each string would double the run's memory.
     ///
     /// `detection` is the full detection; indicators of kinds the backend does not support
-    /// are reported as unsupported.
+    /// are reported as unsupported. Its indicators are freed as soon as what the records need
+    /// of them is taken, before the records' reports are made.
     pub fn build(
         backend: &dyn Backend,
         profile: Option<&str>,
-        detection: &Detection,
+        detection: Detection,
         records: Vec<Record>,
         emission: Emission,
         hunted: &[usize],
@@ -107,12 +109,27 @@ impl Summary {
             .iter()
             .map(|q| Arc::from(q.name.as_str()))
             .collect();
-        let mut queries_of: Vec<Vec<u32>> = vec![Vec::new(); n];
-        for (q, query) in emission.queries.iter().enumerate() {
+        // Each indicator's queries, in query order, as one flat list read through `starts`
+        // (`ids[starts[i]..starts[i + 1]]`): one allocation, not one per indicator.
+        let mut starts = vec![0usize; n + 1];
+        for query in &emission.queries {
             for &i in &query.indicators {
-                queries_of[i].push(q as u32);
+                starts[i + 1] += 1;
             }
         }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut ids = vec![0u32; starts[n]];
+        let mut next = starts.clone();
+        for (q, query) in emission.queries.iter().enumerate() {
+            for &i in &query.indicators {
+                ids[next[i]] = q as u32;
+                next[i] += 1;
+            }
+        }
+        drop(next);
+        let queries_of = |i: usize| &ids[starts[i]..starts[i + 1]];
         let mut skipped: Vec<Option<&str>> = vec![None; n];
         for (i, reason) in &emission.skipped {
             skipped[*i] = Some(reason);
@@ -122,7 +139,7 @@ impl Summary {
             hunted_mask[i] = true;
         }
         for i in 0..n {
-            if hunted_mask[i] && queries_of[i].is_empty() && skipped[i].is_none() {
+            if hunted_mask[i] && queries_of(i).is_empty() && skipped[i].is_none() {
                 let indicator = &detection.indicators[i];
                 return Err(CoverageError {
                     backend: backend.name().to_string(),
@@ -131,12 +148,28 @@ impl Summary {
                 });
             }
         }
-        // Each canonical value is written once and shared by its records and queries.
-        let values: Vec<Arc<str>> = detection
-            .indicators
-            .iter()
-            .map(|i| Arc::from(i.value.to_string()))
-            .collect();
+        // What the records need of each indicator: its kind, its source (for duplicates) and
+        // its canonical value, written once and shared by its records and queries.
+        let Detection {
+            indicators,
+            title,
+            family,
+            sources,
+            exclusions,
+            warnings,
+            ..
+        } = detection;
+        let mut kinds = Vec::with_capacity(n);
+        let mut firsts = Vec::with_capacity(n);
+        let mut values: Vec<Arc<str>> = Vec::with_capacity(n);
+        let mut text = String::new();
+        for indicator in indicators {
+            text.clear();
+            write!(text, "{}", indicator.value).expect("writing to a String cannot fail");
+            values.push(Arc::from(text.as_str()));
+            kinds.push(indicator.kind());
+            firsts.push(indicator.source);
+        }
 
         let mut counts: BTreeMap<State, usize> = [
             State::Emitted,
@@ -149,7 +182,7 @@ impl Summary {
         .map(|s| (s, 0))
         .collect();
         let none: Arc<[Arc<str>]> = Arc::from(Vec::new());
-        let mut lists: HashMap<Vec<u32>, Arc<[Arc<str>]>> = HashMap::new();
+        let mut lists: HashMap<&[u32], Arc<[Arc<str>]>> = HashMap::new();
         let mut reports = Vec::with_capacity(records.len());
         for record in records {
             let mut report = RecordReport {
@@ -165,21 +198,20 @@ impl Summary {
             };
             match record.state {
                 RecordState::Indicator(i) | RecordState::Duplicate(i) => {
-                    let indicator = &detection.indicators[i];
-                    report.kind = Some(indicator.kind());
+                    report.kind = Some(kinds[i]);
                     report.value = Some(values[i].clone());
                     if let RecordState::Duplicate(_) = record.state {
                         report.state = State::Duplicate;
-                        report.duplicate_of = Some(Box::new(indicator.source.clone()));
+                        report.duplicate_of = Some(Box::new(firsts[i].clone()));
                     } else if !hunted_mask[i] {
                         report.state = State::Unsupported;
                         report.reason = Some(format!(
                             "backend {} does not hunt {} indicators",
                             backend.name(),
-                            indicator.kind()
+                            kinds[i]
                         ));
-                    } else if !queries_of[i].is_empty() {
-                        let list = lists.entry(std::mem::take(&mut queries_of[i]));
+                    } else if !queries_of(i).is_empty() {
+                        let list = lists.entry(queries_of(i));
                         report.queries = Arc::clone(list.or_insert_with_key(|qs| {
                             qs.iter().map(|&q| names[q as usize].clone()).collect()
                         }));
@@ -222,14 +254,14 @@ impl Summary {
         Ok(Summary {
             backend: backend.name().to_string(),
             profile: profile.map(str::to_string),
-            title: detection.title.clone(),
-            family: detection.family.clone(),
-            sources: detection.sources.clone(),
+            title,
+            family,
+            sources,
             counts,
             records: reports,
             queries,
-            exclusions: detection.exclusions.clone(),
-            warnings: detection.warnings.clone(),
+            exclusions,
+            warnings,
             notes,
             artifacts,
             rules,

@@ -5,7 +5,7 @@
 
 use ioc_core::{
     Backend, CoverageError, Detection, DetectionBuilder, EmitError, EmitOptions, ExclusionMode,
-    Metadata, Record, Summary,
+    Record, Summary,
 };
 use ioc_read::{DetectionFile, Format, ReadError, ReadOptions};
 
@@ -199,20 +199,13 @@ fn emit_owned(
         }
         emission
     };
-    // The backend is done with the indicators' metadata: texts the readers did not share (a
-    // reference unique to each row) are freed before the summary's lists are made. One empty
-    // value is cloned, so clearing a million allocates nothing.
-    let cleared = Metadata::default();
-    for indicator in &mut detection.indicators {
-        indicator.meta = cleared.clone();
-    }
     let summary = Summary::build(
         backend,
         options
             .profile
             .as_deref()
             .or(backend.profiles().first().copied()),
-        &detection,
+        detection,
         records,
         emission,
         &hunted,
