@@ -163,6 +163,11 @@ fn hunt_rules(
     notes: &mut Vec<String>,
 ) -> Result<Vec<Built>, EmitError> {
     let fits = |subset: &[usize]| {
+        // Counting first spares building the selections of parts far too broad to fit.
+        let values = subset.iter().map(|&i| &detection.indicators[i].value);
+        if selection::least_breadth(hunt.shape, values) > MAX_VALUES_PER_LIST {
+            return false;
+        }
         let indicators: Vec<_> = subset.iter().map(|&i| &detection.indicators[i]).collect();
         if selection::breadth(&selection::build(hunt.shape, &indicators)) > MAX_VALUES_PER_LIST {
             return false;

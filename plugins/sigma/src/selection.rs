@@ -124,6 +124,31 @@ pub fn breadth(selections: &[(String, Value)]) -> usize {
     longest.max(selections.len())
 }
 
+/// A lower bound on the [`breadth`] of the selections [`build`] makes from `values`, counted
+/// without building them: every shape writes each value it takes as at least one entry of each
+/// of its lists (a URL as one or more of its log forms), or as one selection of its own (an
+/// ip:port pair), so the breadth is at least the number of values the shape takes.
+pub fn least_breadth<'a>(
+    shape: Shape,
+    values: impl IntoIterator<Item = &'a IndicatorValue>,
+) -> usize {
+    values.into_iter().filter(|v| takes(shape, v)).count()
+}
+
+/// Whether `build` writes `value` into the selections of `shape`.
+fn takes(shape: Shape, value: &IndicatorValue) -> bool {
+    use IndicatorValue as V;
+    match shape {
+        Shape::Addresses { .. } => matches!(value, V::Ipv4(_) | V::Ipv6(_)),
+        Shape::AddressPorts { .. } => matches!(value, V::IpPort { .. }),
+        Shape::Networks { .. } => matches!(value, V::Cidr { .. }),
+        Shape::Domains { .. } => matches!(value, V::Domain(_)),
+        Shape::Urls { .. } => matches!(value, V::Url(_)),
+        Shape::Hashes { .. } => matches!(value, V::Md5(_) | V::Sha1(_) | V::Sha256(_)),
+        Shape::FileNames { .. } => matches!(value, V::FileName(_)),
+    }
+}
+
 fn one(field: &str, value: Value) -> (String, Value) {
     (String::new(), field_map(field, value))
 }
@@ -243,6 +268,118 @@ mod tests {
              'MD5=0CC175B9C0F1B6A831C399E269772661'\n        - \
              'SHA1=86F7E437FAA5A7FCE15D1DDCB9EAEAEA377667B8'"
         );
+    }
+
+    /// xorshift64: numbers that differ from each other, and from run to run not at all.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+
+        fn hex(&mut self, len: usize) -> String {
+            (0..len)
+                .map(|_| char::from_digit(self.below(16) as u32, 16).unwrap())
+                .collect()
+        }
+    }
+
+    /// `n` values of each kind a hunt takes, as a feed writes them: ports crowding on a few
+    /// addresses, URLs with and without a path, default ports, fragments and WebSocket schemes
+    /// (which add log forms).
+    fn feed(rng: &mut Rng, n: usize) -> Vec<Indicator> {
+        let mut out = Vec::new();
+        for i in 0..n {
+            let (a, b, c) = (rng.below(224) + 1, rng.below(256), rng.below(256));
+            let scheme = ["http", "https", "ws", "wss", "ftp"][rng.below(5)];
+            let port = ["", ":80", ":443", ":8080"][rng.below(4)];
+            let path = ["", "/", "/gate.php", "/a/b?id=7"][rng.below(4)];
+            let fragment = ["", "#x"][rng.below(2)];
+            let host = rng.below(40);
+            let given = [
+                (
+                    IndicatorKind::Ipv4,
+                    format!("{a}.{b}.{c}.{}", rng.below(256)),
+                ),
+                (IndicatorKind::Ipv6, format!("2001:db8:{b:x}::{i:x}")),
+                (
+                    IndicatorKind::IpPort,
+                    format!("198.51.100.{host}:{}", 1 + i),
+                ),
+                (
+                    IndicatorKind::IpPort,
+                    format!("[2001:db8::{host:x}]:{}", 1 + i),
+                ),
+                (IndicatorKind::Cidr, format!("{a}.{b}.{c}.0/24")),
+                (IndicatorKind::Cidr, format!("2001:db8:{i:x}::/48")),
+                (IndicatorKind::Domain, format!("c2-{i}.update{b}.example")),
+                (
+                    IndicatorKind::Url,
+                    format!("{scheme}://cdn{i}.example{port}{path}{fragment}"),
+                ),
+                (IndicatorKind::Md5, rng.hex(32)),
+                (IndicatorKind::Sha1, rng.hex(40)),
+                (IndicatorKind::Sha256, rng.hex(64)),
+                (IndicatorKind::FileName, format!("invoice_{i}.pdf.exe")),
+            ];
+            for (kind, text) in given {
+                out.extend(indicators(kind, &[&text]));
+            }
+        }
+        out
+    }
+
+    /// The bound that spares building too broad parts must never refuse a part that fits: over
+    /// random subsets of generated and of the kit's sample indicators, of each hunt's own kinds
+    /// and of all kinds mixed, from empty to twice the most a list may hold, it is at most the
+    /// breadth of the selections built.
+    #[test]
+    fn the_least_breadth_never_exceeds_the_breadth() {
+        let max = crate::MAX_VALUES_PER_LIST;
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let generated = feed(&mut rng, 2 * max);
+        let samples = ioc_conformance::sample_detections();
+        let all: Vec<&Indicator> = generated
+            .iter()
+            .chain(samples.iter().flat_map(|d| &d.indicators))
+            .collect();
+        let mut checked = 0;
+        for hunt in crate::hunt::HUNTS {
+            let own: Vec<&Indicator> = all
+                .iter()
+                .copied()
+                .filter(|i| hunt.kinds.contains(&i.kind()))
+                .collect();
+            for round in 0..200 {
+                let mut pool = if round % 2 == 0 {
+                    own.clone()
+                } else {
+                    all.clone()
+                };
+                // A partial shuffle: the first `size` are a random subset, without repeats.
+                let size = rng.below(2 * max + 2).min(pool.len());
+                for k in 0..size {
+                    let pick = k + rng.below(pool.len() - k);
+                    pool.swap(k, pick);
+                }
+                let subset = &pool[..size];
+
+                let least = least_breadth(hunt.shape, subset.iter().map(|i| &i.value));
+                let breadth = breadth(&build(hunt.shape, subset));
+                assert!(
+                    least <= breadth,
+                    "{:?}: least breadth {least} over the breadth {breadth} of {size} indicators",
+                    hunt.shape,
+                );
+                checked += usize::from(least > max);
+            }
+        }
+        // Enough parts too broad to fit, where the bound is what decides.
+        assert!(checked > 300, "only {checked} subsets over the limit");
     }
 
     #[test]
