@@ -116,6 +116,16 @@ impl DetectionBuilder {
         &mut self.interner
     }
 
+    /// Makes room for about `rows` more records, and as many indicators, so that a big input
+    /// does not grow the lists (and copy them) step by step. A guess too high costs only
+    /// address space until the rows arrive; it is capped so that a wild one cannot fail.
+    pub fn reserve(&mut self, rows: usize) {
+        let rows = rows.min(MAX_RESERVED_ROWS);
+        self.records.reserve(rows);
+        self.detection.indicators.reserve(rows);
+        self.by_value.reserve(rows);
+    }
+
     /// Notes an input, for the header comments of every query.
     pub fn add_source(&mut self, name: &str) {
         if !self.detection.sources.iter().any(|s| s == name) {
@@ -363,6 +373,10 @@ impl DetectionBuilder {
         (self.detection, self.records)
     }
 }
+
+/// The most rows [`DetectionBuilder::reserve`] makes room for at once: 16 million, several
+/// gigabytes of address space; past it the lists grow as the rows come.
+const MAX_RESERVED_ROWS: usize = 1 << 24;
 
 /// Families that name no family: feeds say "Unknown malware" or "unknown" for thousands of
 /// unrelated samples.

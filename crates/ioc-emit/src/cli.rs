@@ -333,11 +333,19 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
     let read = |builder: &mut DetectionBuilder| {
         for stream in streams {
             let mut reader = progress.reader(stream.reader);
-            ioc_read::read_from(&stream.name, &mut reader, cli.from, &read_options, builder)
-                .map_err(|e| match e {
-                    StreamError::Read(e) => PipelineError::Read(e),
-                    StreamError::Io(e) => PipelineError::Input(e.to_string()),
-                })?;
+            let size = stream.size;
+            ioc_read::read_from(
+                &stream.name,
+                &mut reader,
+                size,
+                cli.from,
+                &read_options,
+                builder,
+            )
+            .map_err(|e| match e {
+                StreamError::Read(e) => PipelineError::Read(e),
+                StreamError::Io(e) => PipelineError::Input(e.to_string()),
+            })?;
         }
         ioc_read::after_reading(&read_options, builder);
         progress.stage(&format!("emitting with {name}"));

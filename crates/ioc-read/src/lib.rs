@@ -289,9 +289,14 @@ pub const PEEK_BYTES: usize = 64 * 1024;
 /// An input that fits in [`PEEK_BYTES`] is read whole and handed to [`read_with`], so it reads
 /// exactly as text does. A longer one is read row by row when it is a ThreatFox CSV export (by
 /// `format`, or detected from its first lines); any other is read whole.
+///
+/// `size` is the stream's length in bytes when it is known (a file): a streamed export then
+/// sizes the detection's lists once, from the lines its first bytes hold, rather than growing
+/// them step by step through a million rows.
 pub fn read_from(
     name: &str,
     input: &mut dyn BufRead,
+    size: Option<u64>,
     format: Option<Format>,
     options: &ReadOptions,
     builder: &mut DetectionBuilder,
@@ -322,6 +327,9 @@ pub fn read_from(
         return Ok(read_with(name, &text, format, options, builder)?);
     }
     builder.add_source(base_name(name));
+    if let Some(size) = size {
+        builder.reserve(estimated_rows(text.as_bytes(), size));
+    }
     let mut intake = Intake::new(builder, options);
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut stream = body.as_bytes().chain(input);
@@ -330,6 +338,15 @@ pub fn read_from(
         threatfox_csv::StreamError::Io(e) => StreamError::Io(e),
     })?;
     Ok(Format::ThreatfoxCsv)
+}
+
+/// The rows a stream of `size` bytes holds if its lines are as long, on average, as those of
+/// `head`, its first bytes. Only a guess for sizing lists: a wrong one costs memory or a few
+/// more steps of growth, never a different result.
+fn estimated_rows(head: &[u8], size: u64) -> usize {
+    let lines = head.iter().filter(|&&b| b == b'\n').count().max(1) as u64;
+    let rows = size.saturating_mul(lines) / (head.len().max(1) as u64);
+    usize::try_from(rows).unwrap_or(usize::MAX)
 }
 
 /// The last component of a path, for query comments: where a file sat on the analyst's machine
@@ -503,6 +520,7 @@ mod tests {
         let format = read_from(
             "tf.csv",
             &mut text.as_bytes(),
+            Some(text.len() as u64),
             None,
             &ReadOptions::default(),
             &mut streamed,
@@ -521,10 +539,22 @@ mod tests {
             "v.csv",
             &mut csv.as_bytes(),
             None,
+            None,
             &ReadOptions::default(),
             &mut b,
         );
         assert_eq!(format.unwrap(), Format::Csv);
+    }
+
+    #[test]
+    fn rows_are_estimated_from_the_lines_of_the_head() {
+        // Four lines of 25 bytes: a 1,000-byte stream holds about 40.
+        let head = "012345678901234567890123\n".repeat(4);
+        assert_eq!(estimated_rows(head.as_bytes(), 1000), 40);
+        // No newline yet, and no head at all, still give an answer.
+        assert_eq!(estimated_rows(b"abcd", 8), 2);
+        assert_eq!(estimated_rows(b"", 8), 8);
+        assert_eq!(estimated_rows(b"\n", u64::MAX), usize::MAX);
     }
 
     #[test]
