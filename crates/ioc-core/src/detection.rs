@@ -4,15 +4,15 @@
 //! [`Record`]: accepted as an indicator, merged into an earlier duplicate, rejected with a reason,
 //! or skipped by a stated policy. Nothing a reader sees can vanish without a record.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use hashbrown::HashTable;
 use serde::Serialize;
 
 use crate::attack::{AttackTag, Level};
 use crate::exclusion::{Exclusion, ExclusionKind};
-use crate::indicator::{Indicator, Interner, Metadata, Source};
+use crate::indicator::{Indicator, IndicatorValue, Interner, Metadata, Source};
 
 /// What is hunted for, and what to leave out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -91,9 +91,9 @@ pub struct Record {
 #[derive(Debug, Default)]
 pub struct DetectionBuilder {
     detection: Detection,
-    /// Indicators by a hash of their value, so a million values are not kept twice; the few
-    /// that share a hash are told apart by comparing the values themselves.
-    by_value: HashMap<u64, Slot, BuildHasherDefault<Fnv>>,
+    /// The indicators' indexes, found by the hash of their value and told apart by comparing
+    /// the values themselves, so a million values are not kept twice.
+    by_value: HashTable<u32>,
     records: Vec<Record>,
     /// The declared types met so far: a feed uses a handful, for a million rows.
     declared: Vec<Arc<str>>,
@@ -123,7 +123,9 @@ impl DetectionBuilder {
         let rows = rows.min(MAX_RESERVED_ROWS);
         self.records.reserve(rows);
         self.detection.indicators.reserve(rows);
-        self.by_value.reserve(rows);
+        let indicators = &self.detection.indicators;
+        self.by_value
+            .reserve(rows, |&i| value_hash(&indicators[i as usize].value));
     }
 
     /// Notes an input, for the header comments of every query.
@@ -178,34 +180,24 @@ impl DetectionBuilder {
     pub fn accept(&mut self, indicator: Indicator, declared_type: Option<&str>) {
         let source = indicator.source.clone();
         let original = indicator.original.clone();
-        let mut hasher = Fnv::default();
-        indicator.value.hash(&mut hasher);
-        let hash = hasher.finish();
-        let indicators = &self.detection.indicators;
-        let same = |&i: &usize| indicators[i].value == indicator.value;
-        let found = match self.by_value.get(&hash) {
-            Some(Slot::One(i)) => Some(*i).filter(same),
-            Some(Slot::Many(list)) => list.iter().copied().find(same),
-            None => None,
-        };
+        let indicators = &mut self.detection.indicators;
+        let hash = value_hash(&indicator.value);
+        let found = self
+            .by_value
+            .find(hash, |&i| indicators[i as usize].value == indicator.value)
+            .copied();
         let state = match found {
             Some(index) => {
-                merge_meta(&mut self.detection.indicators[index], &indicator);
+                let index = index as usize;
+                merge_meta(&mut indicators[index], &indicator);
                 RecordState::Duplicate(index)
             }
             None => {
-                let index = self.detection.indicators.len();
-                match self.by_value.get_mut(&hash) {
-                    None => {
-                        self.by_value.insert(hash, Slot::One(index));
-                    }
-                    Some(Slot::One(first)) => {
-                        let first = *first;
-                        self.by_value.insert(hash, Slot::Many(vec![first, index]));
-                    }
-                    Some(Slot::Many(list)) => list.push(index),
-                }
-                self.detection.indicators.push(indicator);
+                let index = indicators.len();
+                let slot = u32::try_from(index).expect("fewer than 2^32 indicators");
+                self.by_value
+                    .insert_unique(hash, slot, |&i| value_hash(&indicators[i as usize].value));
+                indicators.push(indicator);
                 RecordState::Indicator(index)
             }
         };
@@ -326,7 +318,7 @@ impl DetectionBuilder {
 
     /// Sorts the indicators by kind and value and returns the detection with its records.
     pub fn finish(mut self) -> (Detection, Vec<Record>) {
-        self.by_value = HashMap::default();
+        self.by_value = HashTable::new();
         let indicators = &mut self.detection.indicators;
         // No two indicators share a value, so an unstable sort gives the one order.
         let mut order: Vec<usize> = (0..indicators.len()).collect();
@@ -385,11 +377,11 @@ fn is_generic(family: &str) -> bool {
     lower.starts_with("unknown") || matches!(lower.as_str(), "" | "n/a" | "none" | "-" | "null")
 }
 
-/// The indicators whose values share one hash: almost always one.
-#[derive(Debug)]
-enum Slot {
-    One(usize),
-    Many(Vec<usize>),
+/// The hash of a value, for [`DetectionBuilder`]'s index.
+fn value_hash(value: &IndicatorValue) -> u64 {
+    let mut hasher = Fnv::default();
+    value.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// FNV-1a, 64-bit, as a `Hasher`: much faster than the default SipHash on short values. It
