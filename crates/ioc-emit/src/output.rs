@@ -1,9 +1,12 @@
 //! What the user sees: queries on standard output, the account of the run on standard error.
 
 use std::fmt::Write;
+use std::io;
 
 use ioc_core::text::single_line;
 use ioc_core::{Backend, State, Summary};
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
 /// The queries, separated by a blank line.
 pub fn queries_text(summary: &Summary) -> String {
@@ -43,18 +46,160 @@ fn with_newline(text: &str) -> String {
     text
 }
 
-/// The whole summary as pretty JSON, queries included.
+/// The whole summary as JSON, queries included, laid out as [`write_json`] does.
 pub fn json(summary: &Summary) -> String {
-    let mut text = serde_json::to_string_pretty(summary).expect("the summary serialises");
-    text.push('\n');
-    text
+    let mut out = Vec::new();
+    write_json(&mut out, summary).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-/// Writes the whole summary as pretty JSON, queries included, and a line break: [`json`]
-/// without building the text first.
+/// Writes the whole summary as JSON, queries included, and a line break.
+///
+/// The layout is serde_json's pretty one, except that each record sits on one line of its
+/// own: a million records print as a million lines rather than sixteen million, a grep for a
+/// value finds the whole record, and a diff of two runs shows one line per record that changed.
 pub fn write_json(out: &mut impl std::io::Write, summary: &Summary) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, summary).map_err(std::io::Error::from)?;
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, RecordLines::default());
+    summary
+        .serialize(&mut serializer)
+        .map_err(std::io::Error::from)?;
     out.write_all(b"\n")
+}
+
+/// serde_json's pretty layout, with the elements of the top-level `records` array each written
+/// compactly on one line.
+#[derive(Default)]
+struct RecordLines {
+    pretty: PrettyFormatter<'static>,
+    /// Arrays and objects open around the value being written; the summary itself is 1.
+    depth: usize,
+    /// The key of the top-level field being written, while it is written and after.
+    key: Vec<u8>,
+    in_key: bool,
+    /// Whether the array open at depth 1 is `records`.
+    in_records: bool,
+}
+
+impl RecordLines {
+    /// Whether the bracket or separator about to be written belongs inside a record.
+    fn flat(&self) -> bool {
+        self.in_records && self.depth >= 3
+    }
+}
+
+impl Formatter for RecordLines {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        if self.depth == 1 {
+            self.in_records = self.key == b"records";
+        }
+        self.depth += 1;
+        if self.flat() {
+            CompactFormatter.begin_array(w)
+        } else {
+            self.pretty.begin_array(w)
+        }
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        let flat = self.flat();
+        self.depth -= 1;
+        if flat {
+            CompactFormatter.end_array(w)
+        } else {
+            self.pretty.end_array(w)
+        }
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if self.flat() {
+            CompactFormatter.begin_array_value(w, first)
+        } else {
+            self.pretty.begin_array_value(w, first)
+        }
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        if self.flat() {
+            CompactFormatter.end_array_value(w)
+        } else {
+            self.pretty.end_array_value(w)
+        }
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        if self.flat() {
+            CompactFormatter.begin_object(w)
+        } else {
+            self.pretty.begin_object(w)
+        }
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        let flat = self.flat();
+        self.depth -= 1;
+        if flat {
+            CompactFormatter.end_object(w)
+        } else {
+            self.pretty.end_object(w)
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if self.depth == 1 {
+            self.key.clear();
+            self.in_key = true;
+        }
+        if self.flat() {
+            CompactFormatter.begin_object_key(w, first)
+        } else {
+            self.pretty.begin_object_key(w, first)
+        }
+    }
+
+    fn end_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.in_key = false;
+        if self.flat() {
+            CompactFormatter.end_object_key(w)
+        } else {
+            self.pretty.end_object_key(w)
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        if self.flat() {
+            CompactFormatter.begin_object_value(w)
+        } else {
+            self.pretty.begin_object_value(w)
+        }
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        if self.flat() {
+            CompactFormatter.end_object_value(w)
+        } else {
+            self.pretty.end_object_value(w)
+        }
+    }
+
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        if self.in_key {
+            self.key.extend_from_slice(fragment.as_bytes());
+        }
+        w.write_all(fragment.as_bytes())
+    }
 }
 
 /// Logs the account of the run: counts at info level, every row not emitted as a warning

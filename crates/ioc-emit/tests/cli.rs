@@ -46,6 +46,46 @@ fn every_builtin_backend_is_linked() {
 }
 
 #[test]
+fn the_json_summary_is_pretty_with_one_line_per_record() {
+    let output = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--format",
+        "json",
+        &fixture("writeup-pipe"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // Each record is one line, four spaces in, and parses alone as that record.
+    let records = summary["records"].as_array().unwrap();
+    let start = text
+        .find("\n  \"records\": [\n")
+        .expect("records at the top level")
+        + 1;
+    let lines: Vec<&str> = text[start..].lines().skip(1).take(records.len()).collect();
+    for (line, record) in lines.iter().zip(records) {
+        let body = line.strip_prefix("    ").expect("indented by four");
+        assert!(!body.starts_with(' '), "{line}");
+        let body = body.strip_suffix(',').unwrap_or(body);
+        let parsed: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(&parsed, record);
+    }
+    assert_eq!(lines.len(), records.len());
+    let after = text[start..].lines().nth(records.len() + 1).unwrap();
+    assert_eq!(after, "  ],", "the records end on the line after the last");
+    // Outside the records, the layout is the pretty one.
+    assert!(
+        text[..start].contains("\n  \"counts\": {\n    \""),
+        "{text}"
+    );
+    assert!(
+        text[start..].contains("\n  \"queries\": [\n    {\n      \"name\": "),
+        "{text}"
+    );
+}
+
+#[test]
 fn emits_kql_for_a_report_and_accounts_in_json() {
     let output = ioc_emit(&[
         "--backend",
