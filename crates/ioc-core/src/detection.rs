@@ -8,6 +8,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use hashbrown::HashTable;
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 
 use crate::attack::{AttackTag, Level};
@@ -321,8 +322,9 @@ impl DetectionBuilder {
         self.by_value = HashTable::new();
         let indicators = &mut self.detection.indicators;
         // No two indicators share a value, so an unstable sort gives the one order.
+        // On every core: at a million indicators this is a tenth of the run.
         let mut order: Vec<usize> = (0..indicators.len()).collect();
-        order.sort_unstable_by(|&a, &b| indicators[a].value.cmp(&indicators[b].value));
+        order.par_sort_unstable_by(|&a, &b| indicators[a].value.cmp(&indicators[b].value));
         let mut new_index = vec![0; order.len()];
         for (new, &old) in order.iter().enumerate() {
             new_index[old] = new;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::backend::{Artifact, Backend, Emission, ExclusionUse};
@@ -77,6 +78,15 @@ pub struct Summary {
     pub artifacts: Vec<Artifact>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Artifact>,
+}
+
+/// What the records need of one indicator once the backend is done with it.
+struct Known {
+    kind: IndicatorKind,
+    /// The canonical value, written once and shared by its records and queries.
+    value: Arc<str>,
+    /// Where it was first seen, for the records that duplicate it.
+    first: Source,
 }
 
 /// An indicator was handed to a backend and came back neither emitted nor skipped.
@@ -159,18 +169,73 @@ impl Summary {
             warnings,
             ..
         } = detection;
-        let mut kinds = Vec::with_capacity(n);
-        let mut firsts = Vec::with_capacity(n);
-        let mut values: Vec<Arc<str>> = Vec::with_capacity(n);
-        let mut text = String::new();
-        for indicator in indicators {
-            text.clear();
-            write!(text, "{}", indicator.value).expect("writing to a String cannot fail");
-            values.push(Arc::from(text.as_str()));
-            kinds.push(indicator.kind());
-            firsts.push(indicator.source);
-        }
+        // Each indicator is dropped as soon as this is taken, on whichever thread took it.
+        let known: Vec<Known> = indicators
+            .into_par_iter()
+            .map_init(String::new, |text, indicator| {
+                text.clear();
+                write!(text, "{}", indicator.value).expect("writing to a String cannot fail");
+                Known {
+                    kind: indicator.kind(),
+                    value: Arc::from(text.as_str()),
+                    first: indicator.source,
+                }
+            })
+            .collect();
 
+        let none: Arc<[Arc<str>]> = Arc::from(Vec::new());
+        let unsupported = |kind: IndicatorKind| {
+            format!("backend {} does not hunt {kind} indicators", backend.name())
+        };
+        // Records are independent of each other: they are reported on every core, in order.
+        // Each worker shares one list among the records of the same queries that it meets.
+        let reports: Vec<RecordReport> = records
+            .into_par_iter()
+            .map_init(HashMap::<&[u32], Arc<[Arc<str>]>>::new, |lists, record| {
+                let mut report = RecordReport {
+                    source: record.source,
+                    original: record.original,
+                    declared_type: record.declared_type,
+                    kind: None,
+                    value: None,
+                    state: State::Emitted,
+                    reason: None,
+                    duplicate_of: None,
+                    queries: Arc::clone(&none),
+                };
+                match record.state {
+                    RecordState::Indicator(i) | RecordState::Duplicate(i) => {
+                        let known = &known[i];
+                        report.kind = Some(known.kind);
+                        report.value = Some(known.value.clone());
+                        if let RecordState::Duplicate(_) = record.state {
+                            report.state = State::Duplicate;
+                            report.duplicate_of = Some(Box::new(known.first.clone()));
+                        } else if !hunted_mask[i] {
+                            report.state = State::Unsupported;
+                            report.reason = Some(unsupported(known.kind));
+                        } else if !queries_of(i).is_empty() {
+                            let list = lists.entry(queries_of(i));
+                            report.queries = Arc::clone(list.or_insert_with_key(|qs| {
+                                qs.iter().map(|&q| names[q as usize].clone()).collect()
+                            }));
+                        } else {
+                            report.state = State::Skipped;
+                            report.reason = skipped[i].map(str::to_string);
+                        }
+                    }
+                    RecordState::Rejected(reason) => {
+                        report.state = State::Rejected;
+                        report.reason = Some(reason);
+                    }
+                    RecordState::Skipped(reason) => {
+                        report.state = State::Skipped;
+                        report.reason = Some(reason);
+                    }
+                }
+                report
+            })
+            .collect();
         let mut counts: BTreeMap<State, usize> = [
             State::Emitted,
             State::Duplicate,
@@ -181,56 +246,8 @@ impl Summary {
         .into_iter()
         .map(|s| (s, 0))
         .collect();
-        let none: Arc<[Arc<str>]> = Arc::from(Vec::new());
-        let mut lists: HashMap<&[u32], Arc<[Arc<str>]>> = HashMap::new();
-        let mut reports = Vec::with_capacity(records.len());
-        for record in records {
-            let mut report = RecordReport {
-                source: record.source,
-                original: record.original,
-                declared_type: record.declared_type,
-                kind: None,
-                value: None,
-                state: State::Emitted,
-                reason: None,
-                duplicate_of: None,
-                queries: Arc::clone(&none),
-            };
-            match record.state {
-                RecordState::Indicator(i) | RecordState::Duplicate(i) => {
-                    report.kind = Some(kinds[i]);
-                    report.value = Some(values[i].clone());
-                    if let RecordState::Duplicate(_) = record.state {
-                        report.state = State::Duplicate;
-                        report.duplicate_of = Some(Box::new(firsts[i].clone()));
-                    } else if !hunted_mask[i] {
-                        report.state = State::Unsupported;
-                        report.reason = Some(format!(
-                            "backend {} does not hunt {} indicators",
-                            backend.name(),
-                            kinds[i]
-                        ));
-                    } else if !queries_of(i).is_empty() {
-                        let list = lists.entry(queries_of(i));
-                        report.queries = Arc::clone(list.or_insert_with_key(|qs| {
-                            qs.iter().map(|&q| names[q as usize].clone()).collect()
-                        }));
-                    } else {
-                        report.state = State::Skipped;
-                        report.reason = skipped[i].map(str::to_string);
-                    }
-                }
-                RecordState::Rejected(reason) => {
-                    report.state = State::Rejected;
-                    report.reason = Some(reason);
-                }
-                RecordState::Skipped(reason) => {
-                    report.state = State::Skipped;
-                    report.reason = Some(reason);
-                }
-            }
+        for report in &reports {
             *counts.entry(report.state).or_default() += 1;
-            reports.push(report);
         }
 
         let Emission {
@@ -247,7 +264,7 @@ impl Summary {
                 backend: backend.name().to_string(),
                 target: q.target,
                 text: q.text,
-                indicators: q.indicators.iter().map(|&i| values[i].clone()).collect(),
+                indicators: q.indicators.iter().map(|&i| known[i].value.clone()).collect(),
                 exclusions: q.exclusions,
             })
             .collect();
