@@ -42,6 +42,7 @@ commands:
       --sizes N,N,...   the input sizes in rows (default 10000,100000,1000000)
       --pysigma-max N   run pySigma only up to this size (default 100000)
       --no-pysigma      only our binary
+      --repeat N        runs of each of ours; the median wall time's run is shown (default 3)
       --smoke           1,000 rows, the debug binary, no pySigma: a quick check that it runs";
 
 fn main() {

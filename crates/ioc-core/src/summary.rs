@@ -264,7 +264,11 @@ impl Summary {
                 backend: backend.name().to_string(),
                 target: q.target,
                 text: q.text,
-                indicators: q.indicators.iter().map(|&i| known[i].value.clone()).collect(),
+                indicators: q
+                    .indicators
+                    .iter()
+                    .map(|&i| known[i].value.clone())
+                    .collect(),
                 exclusions: q.exclusions,
             })
             .collect();

@@ -34,6 +34,9 @@ pub struct Options {
     /// many minutes.
     pub pysigma_max: u64,
     pub pysigma: bool,
+    /// Runs of each of our measurements; the one with the median wall time is reported. The
+    /// machine's figures move by a second or more from run to run at a million rows.
+    pub repeat: usize,
     /// A quick check that every run works: 1,000 rows, the debug binary, no pySigma.
     pub smoke: bool,
 }
@@ -44,6 +47,7 @@ impl Options {
             sizes: parse_sizes(USAGE_SIZES)?,
             pysigma_max: 100_000,
             pysigma: true,
+            repeat: 3,
             smoke: false,
         };
         let mut it = args.iter();
@@ -59,9 +63,16 @@ impl Options {
                     options.pysigma_max = value()?.parse().context("--pysigma-max: a number")?
                 }
                 "--no-pysigma" => options.pysigma = false,
+                "--repeat" => {
+                    options.repeat = value()?.parse().context("--repeat: a number")?;
+                    if options.repeat == 0 {
+                        bail!("--repeat: at least one run");
+                    }
+                }
                 "--smoke" => {
                     options.smoke = true;
                     options.pysigma = false;
+                    options.repeat = 1;
                 }
                 other => bail!("bench: unknown option {other:?}"),
             }
@@ -165,10 +176,12 @@ pub fn run(options: &Options) -> Result<()> {
             .filter(|r| r.max_rows.is_none_or(|max| size <= max))
         {
             let out = dir.join(format!("out-{size}-{}-{}", run.backend, run.mode));
-            let _ = fs::remove_dir_all(&out);
-            let mut cmd = ours(&bin, run, &input);
-            cmd.arg("--out-dir").arg(&out);
-            let measure = time::measure(&mut cmd)?;
+            let measure = median(options.repeat, || {
+                let _ = fs::remove_dir_all(&out);
+                let mut cmd = ours(&bin, run, &input);
+                cmd.arg("--out-dir").arg(&out);
+                time::measure(&mut cmd)
+            })?;
             eprintln!(
                 "bench: {size} rows, {} {}: {measure}",
                 run.backend, run.mode
@@ -195,8 +208,9 @@ pub fn run(options: &Options) -> Result<()> {
                 mode: "inline",
                 max_rows: None,
             };
-            let mut cmd = ours(&bin, &run, &input);
-            let measure = time::measure(&mut cmd)?;
+            let measure = median(options.repeat, || {
+                time::measure(&mut ours(&bin, &run, &input))
+            })?;
             eprintln!("bench: {size} rows, {backend} inline to stdout: {measure}");
             let ours_wall = measure.wall;
             rows.push(Row {
@@ -226,8 +240,21 @@ pub fn run(options: &Options) -> Result<()> {
         }
     }
     println!("{}", table(&rows));
+    println!(
+        "Ours: the run with the median wall time of {} (each figure from that one run); \
+         pySigma: one run.",
+        options.repeat
+    );
     println!("{}", machine());
     Ok(())
+}
+
+/// Takes `n` measurements and returns the one with the median wall time (the later one of the
+/// middle two when `n` is even).
+fn median(n: usize, mut measure: impl FnMut() -> Result<Measure>) -> Result<Measure> {
+    let mut all = (0..n).map(|_| measure()).collect::<Result<Vec<_>>>()?;
+    all.sort_by(|a, b| a.wall.total_cmp(&b.wall));
+    Ok(all.swap_remove(n / 2))
 }
 
 /// Our binary on `input` for one backend and mode, quiet.
@@ -363,5 +390,30 @@ mod tests {
         assert!(parse_sizes("ten").is_err());
         assert_eq!(group(1_000_000), "1,000,000");
         assert_eq!(group(999), "999");
+    }
+
+    #[test]
+    fn the_median_run_is_kept_whole() {
+        let walls = [3.0, 1.0, 2.0, 9.0];
+        let mut next = walls.iter().enumerate();
+        let picked = median(4, || {
+            let (i, &wall) = next.next().unwrap();
+            Ok(Measure {
+                wall,
+                rss_kib: i as u64,
+                ..Measure::default()
+            })
+        })
+        .unwrap();
+        // Sorted walls 1, 2, 3, 9: the later middle one, with its own memory figure.
+        assert_eq!((picked.wall, picked.rss_kib), (3.0, 0));
+        let one = median(1, || {
+            Ok(Measure {
+                wall: 5.0,
+                ..Measure::default()
+            })
+        })
+        .unwrap();
+        assert_eq!(one.wall, 5.0);
     }
 }
