@@ -118,15 +118,20 @@ impl DetectionBuilder {
     }
 
     /// Makes room for about `rows` more records, and as many indicators, so that a big input
-    /// does not grow the lists (and copy them) step by step. A guess too high costs only
-    /// address space until the rows arrive; it is capped so that a wild one cannot fail.
+    /// does not grow the lists (and copy them) step by step. A guess too high costs address
+    /// space, and the index's control bytes, until the rows arrive. The guess is capped, and a
+    /// room the system refuses is not an error: the lists then grow as the rows come.
     pub fn reserve(&mut self, rows: usize) {
         let rows = rows.min(MAX_RESERVED_ROWS);
-        self.records.reserve(rows);
-        self.detection.indicators.reserve(rows);
+        if self.records.try_reserve(rows).is_err()
+            || self.detection.indicators.try_reserve(rows).is_err()
+        {
+            return;
+        }
         let indicators = &self.detection.indicators;
-        self.by_value
-            .reserve(rows, |&i| value_hash(&indicators[i as usize].value));
+        let _ = self
+            .by_value
+            .try_reserve(rows, |&i| value_hash(&indicators[i as usize].value));
     }
 
     /// Notes an input, for the header comments of every query.
@@ -368,9 +373,10 @@ impl DetectionBuilder {
     }
 }
 
-/// The most rows [`DetectionBuilder::reserve`] makes room for at once: 16 million, several
-/// gigabytes of address space; past it the lists grow as the rows come.
-const MAX_RESERVED_ROWS: usize = 1 << 24;
+/// The most rows [`DetectionBuilder::reserve`] makes room for at once: 4 million, about
+/// 1.4 GB of address space (a full ThreatFox export is about a million); past it the lists
+/// grow as the rows come.
+const MAX_RESERVED_ROWS: usize = 1 << 22;
 
 /// Families that name no family: feeds say "Unknown malware" or "unknown" for thousands of
 /// unrelated samples.
@@ -493,5 +499,20 @@ mod tests {
                 &RecordState::Rejected("bad".into())
             ]
         );
+    }
+
+    #[test]
+    fn a_wild_reservation_is_capped_and_changes_nothing() {
+        let mut b = DetectionBuilder::new();
+        b.accept(indicator("10.0.0.9:80", 1, "2026-01-01"), None);
+        // After a row, so the index rehashes what it holds; asked for more than any memory.
+        b.reserve(usize::MAX);
+        assert!(b.records.capacity() < 2 * MAX_RESERVED_ROWS);
+        b.accept(indicator("10.0.0.8:80", 2, "2026-01-01"), None);
+        b.accept(indicator("10.0.0.9:80", 3, "2026-01-01"), None);
+        let (d, records) = b.finish();
+        let values: Vec<String> = d.indicators.iter().map(|i| i.value.to_string()).collect();
+        assert_eq!(values, ["10.0.0.8:80", "10.0.0.9:80"]);
+        assert_eq!(records[2].state, RecordState::Duplicate(1));
     }
 }

@@ -758,6 +758,9 @@ pub struct Metadata {
     pub reference: Option<Arc<str>>,
 }
 
+/// The tag lists an [`Interner`] made, by the raw text they were split from.
+type Lists = std::collections::HashMap<Box<str>, Arc<[Arc<str>]>>;
+
 /// Hands out one shared copy of each text it is asked for, up to a bound, so that a reader of a
 /// big feed keeps one copy of each repeated field instead of one per row. Past the bound, new
 /// texts are copied but not remembered: a field that is unique on every row (a reference URL)
@@ -765,7 +768,9 @@ pub struct Metadata {
 #[derive(Debug, Default)]
 pub struct Interner {
     texts: std::collections::HashSet<Arc<str>>,
-    lists: std::collections::HashMap<Box<str>, Arc<[Arc<str>]>>,
+    /// Per set of separators (readers split tags at different characters), the lists made
+    /// from each raw text.
+    lists: Vec<(Box<[char]>, Lists)>,
 }
 
 impl Interner {
@@ -783,18 +788,29 @@ impl Interner {
         new
     }
 
-    /// The list `make` builds from `raw`, shared between calls with the same `raw`.
-    pub fn list(
-        &mut self,
-        raw: &str,
-        make: impl FnOnce(&mut Self) -> Vec<Arc<str>>,
-    ) -> Arc<[Arc<str>]> {
-        if let Some(known) = self.lists.get(raw) {
+    /// The texts of `raw` between `separators`, trimmed, empty ones left out: one shared
+    /// list for every call with the same `raw` and `separators`, each text shared as by
+    /// [`Interner::text`].
+    pub fn list(&mut self, raw: &str, separators: &[char]) -> Arc<[Arc<str>]> {
+        let at = match self.lists.iter().position(|(s, _)| **s == *separators) {
+            Some(at) => at,
+            None => {
+                self.lists.push((separators.into(), Default::default()));
+                self.lists.len() - 1
+            }
+        };
+        if let Some(known) = self.lists[at].1.get(raw) {
             return known.clone();
         }
-        let new: Arc<[Arc<str>]> = make(self).into();
-        if self.lists.len() < Self::BOUND {
-            self.lists.insert(raw.into(), new.clone());
+        let new: Arc<[Arc<str>]> = raw
+            .split(separators)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| self.text(t))
+            .collect();
+        let lists = &mut self.lists[at].1;
+        if lists.len() < Self::BOUND {
+            lists.insert(raw.into(), new.clone());
         }
         new
     }
@@ -832,11 +848,15 @@ mod tests {
         let a = interner.text("botnet_cc");
         let b = interner.text("botnet_cc");
         assert!(Arc::ptr_eq(&a, &b));
-        let split = |i: &mut Interner| vec![i.text("rat"), i.text("c2")];
-        let one = interner.list("rat,c2", split);
-        let two = interner.list("rat,c2", |_| unreachable!("the list is remembered"));
+        let one = interner.list(" rat,c2,", &[',']);
+        let two = interner.list(" rat,c2,", &[',']);
         assert!(Arc::ptr_eq(&one, &two));
+        assert_eq!(*one, [Arc::from("rat"), Arc::from("c2")]);
         assert!(Arc::ptr_eq(&one[0], &interner.text("rat")));
+        // The same text split at other characters is another list, whichever came first.
+        assert_eq!(interner.list("rat;c2", &[',']).len(), 1);
+        assert_eq!(interner.list("rat;c2", &[',', ';']).len(), 2);
+        assert_eq!(interner.list("rat;c2", &[',']).len(), 1);
         // Past the bound, texts are still handed out, equal but no longer shared.
         for n in 0..Interner::BOUND {
             interner.text(&format!("ref-{n}"));

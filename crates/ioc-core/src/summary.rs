@@ -188,7 +188,8 @@ impl Summary {
             format!("backend {} does not hunt {kind} indicators", backend.name())
         };
         // Records are independent of each other: they are reported on every core, in order.
-        // Each worker shares one list among the records of the same queries that it meets.
+        // Each rayon job (a run of records) shares one list among its records of the same
+        // queries; the lists are equal across jobs, so the output does not depend on the split.
         let reports: Vec<RecordReport> = records
             .into_par_iter()
             .map_init(HashMap::<&[u32], Arc<[Arc<str>]>>::new, |lists, record| {

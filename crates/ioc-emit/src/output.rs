@@ -76,7 +76,7 @@ struct RecordLines {
     /// The key of the top-level field being written, while it is written and after.
     key: Vec<u8>,
     in_key: bool,
-    /// Whether the array open at depth 1 is `records`.
+    /// Whether the top-level field being written is the `records` array.
     in_records: bool,
 }
 
@@ -155,6 +155,8 @@ impl Formatter for RecordLines {
         first: bool,
     ) -> io::Result<()> {
         if self.depth == 1 {
+            // A new top-level field: whatever follows `records` is laid out as usual.
+            self.in_records = false;
             self.key.clear();
             self.in_key = true;
         }
@@ -307,4 +309,39 @@ pub fn backend_list(backends: &[&'static dyn Backend]) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn laid_out(value: &serde_json::Value) -> String {
+        let mut out = Vec::new();
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut out, RecordLines::default());
+        value.serialize(&mut serializer).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Records with nested and empty values are one line each; a field after `records` (keys
+    /// sort, so `tail` follows it) is pretty again, nested objects too; no records is `[]`.
+    #[test]
+    fn records_are_one_line_each_and_the_rest_is_pretty() {
+        let value = serde_json::json!({
+            "records": [{"a": [], "b": {"c": [1, "x\ny"]}}, {}],
+            "tail": {"d": [{"e": 1}]},
+        });
+        let text = laid_out(&value);
+        assert_eq!(
+            text,
+            "{\n  \"records\": [\n    {\"a\":[],\"b\":{\"c\":[1,\"x\\ny\"]}},\n    {}\n  ],\n  \
+             \"tail\": {\n    \"d\": [\n      {\n        \"e\": 1\n      }\n    ]\n  }\n}"
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
+        let empty = serde_json::json!({"records": []});
+        assert_eq!(laid_out(&empty), "{\n  \"records\": []\n}");
+    }
 }

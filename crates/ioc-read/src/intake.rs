@@ -47,15 +47,9 @@ impl<'b> Intake<'b> {
     }
 
     /// The tags in `raw`, split at any of `separators`, trimmed, empty ones left out; rows
-    /// with the same `raw` share one list.
+    /// with the same `raw` and `separators` share one list.
     pub fn tags(&mut self, raw: &str, separators: &[char]) -> Arc<[Arc<str>]> {
-        self.builder.interner().list(raw, |interner| {
-            raw.split(separators)
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(|t| interner.text(t))
-                .collect()
-        })
+        self.builder.interner().list(raw, separators)
     }
 
     /// A value with a type name from the shared table ([`types::meaning`]).

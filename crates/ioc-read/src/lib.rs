@@ -340,11 +340,16 @@ pub fn read_from(
     Ok(Format::ThreatfoxCsv)
 }
 
-/// The rows a stream of `size` bytes holds if its lines are as long, on average, as those of
-/// `head`, its first bytes. Only a guess for sizing lists: a wrong one costs memory or a few
+/// The rows a stream of `size` bytes holds if its data rows are as frequent, per byte, as in
+/// `head`, its first bytes. Comment lines (`#`) and empty ones are not rows: a head of comments
+/// guesses low, never high. Only a guess for sizing lists: a wrong one costs memory or a few
 /// more steps of growth, never a different result.
 fn estimated_rows(head: &[u8], size: u64) -> usize {
-    let lines = head.iter().filter(|&&b| b == b'\n').count().max(1) as u64;
+    let lines = head
+        .split(|&b| b == b'\n')
+        .filter(|line| line.first().is_some_and(|&b| b != b'#' && b != b'\r'))
+        .count()
+        .max(1) as u64;
     let rows = size.saturating_mul(lines) / (head.len().max(1) as u64);
     usize::try_from(rows).unwrap_or(usize::MAX)
 }
@@ -555,6 +560,10 @@ mod tests {
         assert_eq!(estimated_rows(b"abcd", 8), 2);
         assert_eq!(estimated_rows(b"", 8), 8);
         assert_eq!(estimated_rows(b"\n", u64::MAX), usize::MAX);
+        // Comment and empty lines are not rows: 2 rows in a 58-byte head of 11 lines.
+        let head = format!("{}\n\r\n{}", "#234\n".repeat(7), "x23456789\n".repeat(2));
+        assert_eq!(head.len(), 58);
+        assert_eq!(estimated_rows(head.as_bytes(), 580), 20);
     }
 
     #[test]

@@ -74,9 +74,10 @@ pub(crate) fn read_stream(
     intake: &mut Intake<'_>,
 ) -> Result<(), StreamError> {
     let mut rows = Rows::new(name);
-    std::thread::scope(|scope| {
+    let (consumed, produced) = std::thread::scope(|scope| {
         let (send, batches) = mpsc::sync_channel::<Vec<Split>>(BATCHES_IN_FLIGHT);
         let (give_back, spare) = mpsc::channel::<Vec<Split>>();
+        let (rows, intake) = (&mut rows, &mut *intake);
         let consumer = scope.spawn(move || {
             for mut batch in batches {
                 for split in &mut batch {
@@ -85,16 +86,20 @@ pub(crate) fn read_stream(
                 // The reader may have stopped; the batch is then simply dropped.
                 let _ = give_back.send(batch);
             }
-            rows.finish(intake)
+            Ok(())
         });
         let produced = split_lines(input, &send, &spare);
         drop(send);
         let consumed = consumer
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        // A row the validator refused came before the point where reading stopped.
-        consumed.and(produced.map_err(StreamError::Io))
-    })
+        (consumed, produced)
+    });
+    consumed?;
+    // A row the validator refused came before the point where reading stopped, so its error
+    // wins; the end of the input is checked only once all of it was read.
+    produced.map_err(StreamError::Io)?;
+    rows.finish(intake)
 }
 
 /// Rows per batch handed from the reading thread to the validating one.
@@ -577,22 +582,25 @@ mod tests {
         }
     }
 
+    /// Gives its bytes, then fails.
+    struct Failing(Vec<u8>);
+
+    impl std::io::Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("disk gone"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0.drain(..n);
+            Ok(n)
+        }
+    }
+
     /// Reading fails part-way: the rows read before the failure are kept, and the failure is
     /// what the reader returns.
     #[test]
     fn a_read_error_part_way_stops_with_the_rows_before_it() {
-        struct Failing(Vec<u8>);
-        impl std::io::Read for Failing {
-            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                if self.0.is_empty() {
-                    return Err(std::io::Error::other("disk gone"));
-                }
-                let n = buf.len().min(self.0.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0.drain(..n);
-                Ok(n)
-            }
-        }
         let mut text = String::from("# \"ioc_value\",\"ioc_type\"\n");
         for i in 0..3000 {
             text.push_str(&format!("\"h{i}.example\", \"domain\"\n"));
@@ -604,6 +612,25 @@ mod tests {
         assert!(matches!(err, Err(StreamError::Io(e)) if e.to_string() == "disk gone"));
         let (_, records) = b.finish();
         assert_eq!(records.len(), 3000);
+    }
+
+    /// A header with no ioc_value column is refused at the first row, or at the end of a file
+    /// with none. When reading fails before either, the failure is what the reader returns:
+    /// the file's end was never seen, so nothing is said about it.
+    #[test]
+    fn a_read_error_before_any_row_is_not_taken_for_the_end() {
+        let text = "# \"ioc_value_old\",\"ioc_type\"\n".as_bytes().to_vec();
+        let mut input = std::io::BufReader::new(Failing(text));
+        let mut b = DetectionBuilder::new();
+        let options = ReadOptions::default();
+        let err = read_stream("tf.csv", &mut input, &mut Intake::new(&mut b, &options));
+        assert!(
+            matches!(&err, Err(StreamError::Io(e)) if e.to_string() == "disk gone"),
+            "{err:?}"
+        );
+        let (d, records) = b.finish();
+        assert!(records.is_empty());
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
     }
 
     /// The validating thread refuses the file at its first row (no ioc_value column): the
