@@ -761,29 +761,44 @@ pub struct Metadata {
 /// The tag lists an [`Interner`] made, by the raw text they were split from.
 type Lists = std::collections::HashMap<Box<str>, Arc<[Arc<str>]>>;
 
-/// Hands out one shared copy of each text it is asked for, up to a bound, so that a reader of a
-/// big feed keeps one copy of each repeated field instead of one per row. Past the bound, new
-/// texts are copied but not remembered: a field that is unique on every row (a reference URL)
-/// costs what it did without the interner.
+/// The metadata field a shared text belongs to. Each field is remembered up to its own bound,
+/// so a field that is new on every row (a reference URL) cannot crowd out the few dates,
+/// families and threat types that repeat across a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetaField {
+    ThreatType,
+    FirstSeen,
+    Tag,
+    Malware,
+    Reference,
+}
+
+/// Hands out one shared copy of each text it is asked for, up to a bound per field, so that a
+/// reader of a big feed keeps one copy of each repeated field instead of one per row. Past the
+/// bound, new texts are copied but not remembered: a field that is unique on every row costs
+/// what it did without the interner, and the other fields are still shared.
 #[derive(Debug, Default)]
 pub struct Interner {
-    texts: std::collections::HashSet<Arc<str>>,
+    /// By [`MetaField`], in its order.
+    texts: [std::collections::HashSet<Arc<str>>; 5],
     /// Per set of separators (readers split tags at different characters), the lists made
     /// from each raw text.
     lists: Vec<(Box<[char]>, Lists)>,
 }
 
 impl Interner {
-    /// How many distinct texts, and how many distinct tag lists, are remembered.
+    /// How many distinct texts of each field, and how many distinct tag lists, are remembered.
     const BOUND: usize = 4096;
 
-    pub fn text(&mut self, text: &str) -> Arc<str> {
-        if let Some(known) = self.texts.get(text) {
+    /// The shared copy of `text`, a value of `field`.
+    pub fn text(&mut self, field: MetaField, text: &str) -> Arc<str> {
+        let texts = &mut self.texts[field as usize];
+        if let Some(known) = texts.get(text) {
             return known.clone();
         }
         let new: Arc<str> = Arc::from(text);
-        if self.texts.len() < Self::BOUND {
-            self.texts.insert(new.clone());
+        if texts.len() < Self::BOUND {
+            texts.insert(new.clone());
         }
         new
     }
@@ -806,7 +821,7 @@ impl Interner {
             .split(separators)
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .map(|t| self.text(t))
+            .map(|t| self.text(MetaField::Tag, t))
             .collect();
         let lists = &mut self.lists[at].1;
         if lists.len() < Self::BOUND {
@@ -844,28 +859,35 @@ mod tests {
 
     #[test]
     fn the_interner_shares_texts_and_lists_up_to_its_bound() {
+        use MetaField::{Malware, Reference, Tag, ThreatType};
         let mut interner = Interner::default();
-        let a = interner.text("botnet_cc");
-        let b = interner.text("botnet_cc");
+        let a = interner.text(ThreatType, "botnet_cc");
+        let b = interner.text(ThreatType, "botnet_cc");
         assert!(Arc::ptr_eq(&a, &b));
         let one = interner.list(" rat,c2,", &[',']);
         let two = interner.list(" rat,c2,", &[',']);
         assert!(Arc::ptr_eq(&one, &two));
         assert_eq!(*one, [Arc::from("rat"), Arc::from("c2")]);
-        assert!(Arc::ptr_eq(&one[0], &interner.text("rat")));
+        assert!(Arc::ptr_eq(&one[0], &interner.text(Tag, "rat")));
         // The same text split at other characters is another list, whichever came first.
         assert_eq!(interner.list("rat;c2", &[',']).len(), 1);
         assert_eq!(interner.list("rat;c2", &[',', ';']).len(), 2);
         assert_eq!(interner.list("rat;c2", &[',']).len(), 1);
-        // Past the bound, texts are still handed out, equal but no longer shared.
+        // Past a field's bound, its texts are still handed out, equal but no longer shared...
         for n in 0..Interner::BOUND {
-            interner.text(&format!("ref-{n}"));
+            interner.text(Reference, &format!("https://example.com/{n}"));
         }
-        let late = interner.text("late");
-        let again = interner.text("late");
+        let late = interner.text(Reference, "late");
+        let again = interner.text(Reference, "late");
         assert_eq!(late, again);
         assert!(!Arc::ptr_eq(&late, &again));
-        assert!(Arc::ptr_eq(&a, &interner.text("botnet_cc")));
+        assert!(Arc::ptr_eq(&a, &interner.text(ThreatType, "botnet_cc")));
+        // ...and the other fields' texts, new ones too, are still shared.
+        let family = interner.text(Malware, "win.late_family");
+        assert!(Arc::ptr_eq(
+            &family,
+            &interner.text(Malware, "win.late_family")
+        ));
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub use exclusion::{parse_clause, Exclusion, ExclusionKind, Expr, Op, Polarity};
 pub use field::{Field, FieldType};
 pub use indicator::{
     CanonicalUrl, Indicator, IndicatorKind, IndicatorValue, Interner, InvalidValue, KindHint,
-    Metadata, Source,
+    MetaField, Metadata, Source,
 };
 pub use refang::refang;
 pub use summary::{CoverageError, State, Summary};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use csv::{ReaderBuilder, StringRecord, Trim};
 
-use ioc_core::{IndicatorKind, IndicatorValue, KindHint, Metadata, Source};
+use ioc_core::{IndicatorKind, IndicatorValue, KindHint, MetaField, Metadata, Source};
 
 use crate::intake::{clean, Found, Intake};
 use crate::types::{self, TypeMeaning};
@@ -313,16 +313,16 @@ fn read_row(
         return intake.reject(found, "the row has no value");
     };
     let meta = Metadata {
-        threat_type: cell(Role::ThreatType).map(|t| intake.text(t)),
+        threat_type: cell(Role::ThreatType).map(|t| intake.text(MetaField::ThreatType, t)),
         first_seen: cell(Role::FirstSeen)
             .and_then(parse_date)
-            .map(|d| intake.text(d)),
+            .map(|d| intake.text(MetaField::FirstSeen, d)),
         confidence: cell(Role::Confidence).and_then(parse_confidence),
         tags: cell(Role::Tags)
             .map(|t| intake.tags(t, &[',', ';']))
             .unwrap_or_default(),
-        malware: cell(Role::Malware).map(|m| intake.text(m)),
-        reference: cell(Role::Reference).map(|r| intake.text(r)),
+        malware: cell(Role::Malware).map(|m| intake.text(MetaField::Malware, m)),
+        reference: cell(Role::Reference).map(|r| intake.text(MetaField::Reference, r)),
     };
     let found = Found {
         source,

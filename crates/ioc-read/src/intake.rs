@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use ioc_core::{refang, DetectionBuilder, Indicator, IndicatorValue, KindHint, Metadata, Source};
+use ioc_core::{
+    refang, DetectionBuilder, Indicator, IndicatorValue, KindHint, MetaField, Metadata, Source,
+};
 
 use crate::policy::{self, ReadOptions, Verdict};
 use crate::types::{self, TypeMeaning};
@@ -41,9 +43,9 @@ impl<'b> Intake<'b> {
         self.options
     }
 
-    /// The run's shared copy of `text` (see [`ioc_core::Interner`]).
-    pub fn text(&mut self, text: &str) -> Arc<str> {
-        self.builder.interner().text(text)
+    /// The run's shared copy of `text`, a value of `field` (see [`ioc_core::Interner`]).
+    pub fn text(&mut self, field: MetaField, text: &str) -> Arc<str> {
+        self.builder.interner().text(field, text)
     }
 
     /// The tags in `raw`, split at any of `separators`, trimmed, empty ones left out; rows

@@ -12,7 +12,7 @@
 use std::io::BufRead;
 use std::sync::{mpsc, Arc};
 
-use ioc_core::{Metadata, Source};
+use ioc_core::{MetaField, Metadata, Source};
 
 use crate::intake::{Found, Intake};
 use crate::threatfox_json::Families;
@@ -296,16 +296,16 @@ fn read_row(file: &Arc<str>, line: u32, record: &Record, at: &Columns, intake: &
         return intake.reject(found, "the row has no ioc_value");
     };
     let meta = Metadata {
-        threat_type: field(at.threat_type).map(|t| intake.text(t)),
+        threat_type: field(at.threat_type).map(|t| intake.text(MetaField::ThreatType, t)),
         first_seen: field(at.first_seen)
             .and_then(parse_date)
-            .map(|d| intake.text(d)),
+            .map(|d| intake.text(MetaField::FirstSeen, d)),
         confidence: field(at.confidence).and_then(parse_confidence),
         tags: field(at.tags)
             .map(|t| intake.tags(t, &[',']))
             .unwrap_or_default(),
-        malware: field(at.malware).map(|m| intake.text(m)),
-        reference: field(at.reference).map(|r| intake.text(r)),
+        malware: field(at.malware).map(|m| intake.text(MetaField::Malware, m)),
+        reference: field(at.reference).map(|r| intake.text(MetaField::Reference, r)),
     };
     intake.declared(Found {
         source,

@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use ioc_core::{Metadata, Source};
+use ioc_core::{MetaField, Metadata, Source};
 
 use crate::intake::{Found, Intake};
 use crate::json::{self, key_path, Members, Probe, Scalar, Shape, TagList};
@@ -267,13 +267,13 @@ impl Reader<'_> {
                 .threat_type
                 .as_deref()
                 .filter(|t| !t.is_empty())
-                .map(|t| intake.text(t)),
+                .map(|t| intake.text(MetaField::ThreatType, t)),
             first_seen: entry
                 .first_seen_utc
                 .as_deref()
                 .or(entry.first_seen.as_deref())
                 .and_then(parse_date)
-                .map(|d| intake.text(d)),
+                .map(|d| intake.text(MetaField::FirstSeen, d)),
             confidence: entry
                 .confidence_level
                 .as_ref()
@@ -285,14 +285,14 @@ impl Reader<'_> {
                 .map(TagList::into_tags)
                 .unwrap_or_default()
                 .iter()
-                .map(|t| intake.text(t))
+                .map(|t| intake.text(MetaField::Tag, t))
                 .collect(),
-            malware: malware.map(|m| intake.text(m)),
+            malware: malware.map(|m| intake.text(MetaField::Malware, m)),
             reference: entry
                 .reference
                 .as_deref()
                 .filter(|r| !r.is_empty())
-                .map(|r| intake.text(r)),
+                .map(|r| intake.text(MetaField::Reference, r)),
         }
     }
 
