@@ -770,6 +770,38 @@ fn nothing_to_hunt_exits_4_and_lookup_files_need_a_place() {
         "{}",
         stderr(&output)
     );
+
+    // On Sentinel a small watchlist is read as a watchlist: a URL given is named as unused,
+    // and one that is not an http(s) address is refused, with nothing written.
+    let run = |url: &str| {
+        ioc_emit(&[
+            "--backend",
+            "kql",
+            "--mode",
+            "lookup",
+            "--format",
+            "json",
+            "--set",
+            &format!("lookup-url={url}"),
+            &fixture("writeup-pipe"),
+        ])
+    };
+    let output = run("https://files.example/iocs.csv");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("lookup-url https://files.example/iocs.csv is not used"),
+        "{}",
+        stderr(&output)
+    );
+    // A bad backend setting exits with the backend's code, as the README's Limits say.
+    let output = run("notaurl");
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("lookup-url=\"notaurl\""),
+        "{}",
+        stderr(&output)
+    );
+    assert!(output.stdout.is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

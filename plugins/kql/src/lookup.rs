@@ -78,6 +78,13 @@ pub fn emit(ctx: &Context) -> Result<(Vec<Rendered>, Artifact, Vec<String>), Emi
             "lookup mode: upload {csv_name} as the watchlist {alias:?} with Indicator as the \
              search key"
         ));
+        if let Some(url) = &ctx.settings.lookup_url {
+            notes.push(format!(
+                "lookup-url {url} is not used: the watchlist CSV is {} bytes, within \
+                 Sentinel's upload cap, so the queries read the watchlist",
+                csv.len()
+            ));
+        }
     }
 
     let mut queries = Vec::new();

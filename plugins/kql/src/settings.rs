@@ -25,8 +25,19 @@ impl Settings {
         let mut settings = Settings::default();
         for (key, value) in given {
             match key.as_str() {
-                "watchlist" => settings.watchlist = Some(value.clone()),
-                "lookup-url" => settings.lookup_url = Some(value.clone()),
+                "watchlist" => {
+                    if !is_alias(value) {
+                        return Err(format!(
+                            "setting watchlist={value:?}: a watchlist alias is 1 to 64 ASCII \
+                             letters, digits, '-' and '_'"
+                        ));
+                    }
+                    settings.watchlist = Some(value.clone());
+                }
+                "lookup-url" => {
+                    check_url(value)?;
+                    settings.lookup_url = Some(value.clone());
+                }
                 "arm" => {
                     settings.arm = match value.as_str() {
                         "true" => true,
@@ -70,6 +81,26 @@ impl Settings {
     }
 }
 
+/// A name Sentinel takes as a watchlist alias.
+fn is_alias(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// `externaldata` reads from an HTTP(S) address (a storage blob, often with a SAS token).
+fn check_url(text: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(text)
+        .map_err(|e| format!("setting lookup-url={text:?}: not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+        return Err(format!(
+            "setting lookup-url={text:?}: externaldata reads an http or https address"
+        ));
+    }
+    Ok(())
+}
+
 /// A name that KQL reads as a table or function without brackets or quotes.
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
@@ -107,5 +138,31 @@ mod tests {
             .unwrap_err()
             .contains("unknown setting"));
         assert!(parse(&[("arm", "yes")]).is_err());
+    }
+
+    #[test]
+    fn watchlist_aliases_and_lookup_urls_are_checked() {
+        let ok = parse(&[
+            ("watchlist", "ioc-feed_2026"),
+            (
+                "lookup-url",
+                "https://acct.blob.core.windows.net/c/iocs.csv?sv=1&sig=x",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(ok.watchlist.as_deref(), Some("ioc-feed_2026"));
+        for bad in ["", "bad name\"", "a.b", &"x".repeat(65)] {
+            let err = parse(&[("watchlist", bad)]).unwrap_err();
+            assert!(err.contains("watchlist alias"), "{bad:?}: {err}");
+        }
+        for bad in [
+            "notaurl",
+            "not a url",
+            "file:///tmp/x.csv",
+            "ftp://host/x.csv",
+        ] {
+            let err = parse(&[("lookup-url", bad)]).unwrap_err();
+            assert!(err.starts_with("setting lookup-url="), "{bad:?}: {err}");
+        }
     }
 }
