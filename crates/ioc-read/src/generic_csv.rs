@@ -173,6 +173,8 @@ pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<()
         .from_reader(text.as_bytes());
     let lines = LineIndex::new(text, true);
     let mut rows: Vec<(u32, StringRecord)> = Vec::new();
+    // The last line of each row: past its first when a quoted cell holds a line break.
+    let mut ends: Vec<u32> = Vec::new();
     let mut record = StringRecord::new();
     loop {
         let fallback = reader.position().byte();
@@ -181,6 +183,7 @@ pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<()
             Ok(true) => {
                 let line = lines.line(record.position().map_or(fallback, |p| p.byte()));
                 rows.push((line, record.clone()));
+                ends.push(lines.last_line(reader.position().byte()).max(line));
             }
             Err(e) => {
                 let line = lines.line(e.position().map_or(fallback, |p| p.byte()));
@@ -203,10 +206,31 @@ pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<()
             "no column holds indicator values; name it value, ioc or indicator",
         )
     })?;
-    let data = if has_header { &rows[1..] } else { &rows[..] };
+    let skip = usize::from(has_header);
     // One copy of the name, shared by every row's source.
     let file: Arc<str> = Arc::from(name);
-    for (line, row) in data {
+    for ((line, row), end) in rows.iter().zip(ends).skip(skip) {
+        if end > *line
+            && row
+                .get(layout.value)
+                .is_some_and(|v| v.contains(['\n', '\r']))
+        {
+            // A quote left open takes the rows after it into one cell: name every line taken.
+            let found = Found {
+                source: Source::line(file.clone(), *line),
+                raw: row.get(layout.value).unwrap_or_default(),
+                declared: layout.find(Role::Type).and_then(|i| row.get(i)),
+                meta: Metadata::default(),
+            };
+            intake.reject(
+                found,
+                format!(
+                    "the value runs from line {line} to line {end} inside quotes; \
+                     is a quote not closed?"
+                ),
+            );
+            continue;
+        }
         read_row(&file, *line, row, &layout, intake);
     }
     Ok(())
@@ -265,6 +289,21 @@ impl<'t> LineIndex<'t> {
             comments,
             breaks,
         }
+    }
+
+    /// The 1-based line on which the record that ends just before `byte` ends (its line break
+    /// not counted).
+    pub fn last_line(&self, byte: u64) -> u32 {
+        let end = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        let body = self
+            .text
+            .get(..end)
+            .unwrap_or(self.text)
+            .trim_end_matches(['\n', '\r']);
+        let line = self.breaks.partition_point(|&b| b < body.len()) + 1;
+        u32::try_from(line).unwrap_or(u32::MAX)
     }
 
     /// The 1-based line of the record whose search began at `byte`.
@@ -423,6 +462,29 @@ mod tests {
 
     fn values(d: &ioc_core::Detection) -> Vec<String> {
         d.indicators.iter().map(|i| i.value.to_string()).collect()
+    }
+
+    /// A quote left open takes the rows after it into its cell: the row is rejected naming
+    /// every line it took, while a quoted line break in another column is plain CSV.
+    #[test]
+    fn an_open_quote_is_rejected_with_the_lines_it_took() {
+        let (d, records) = run("value,type,comment\n\
+             1.2.3.4,ip,\"spans\ntwo lines\"\n\
+             \"unterminated,domain\n\
+             example.com,domain\n\
+             \n\
+             example.net,domain\n");
+        assert_eq!(values(&d), ["1.2.3.4"]);
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].source.line, Some(2));
+        assert_eq!(records[1].source.line, Some(4));
+        let RecordState::Rejected(reason) = &records[1].state else {
+            panic!("{:?}", records[1].state);
+        };
+        assert_eq!(
+            reason,
+            "the value runs from line 4 to line 7 inside quotes; is a quote not closed?"
+        );
     }
 
     /// A MISP CSV export's composite types are split as the MISP reader splits them.
