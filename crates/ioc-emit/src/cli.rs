@@ -73,9 +73,9 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION")]
     pub schedule: Option<Lookback>,
 
-    /// Split output into parts of at most this many characters (default: the backend's, 10000
-    /// for KQL, Sentinel's limit for a rule's query, and for ES|QL).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(500..))]
+    /// Split output into parts of at most this many characters, 500 or more (default 10000 for
+    /// KQL, Sentinel's limit for a rule's query, and for SPL and ES|QL).
+    #[arg(long, value_name = "N", value_parser = parse_max_query_chars)]
     pub max_query_chars: Option<u64>,
 
     /// The backend's profile, such as `sentinel` or `defender` for KQL.
@@ -175,6 +175,22 @@ pub enum ModeArg {
 pub enum ExclusionsArg {
     Comment,
     Apply,
+}
+
+/// The smallest part size: a query's fixed text (header comment, table, time filter) must fit
+/// with room for values.
+const MIN_QUERY_CHARS: u64 = 500;
+
+fn parse_max_query_chars(text: &str) -> Result<u64, String> {
+    let n: u64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number of characters"))?;
+    if n < MIN_QUERY_CHARS {
+        return Err(format!(
+            "{n} is too small: a part needs at least {MIN_QUERY_CHARS} characters"
+        ));
+    }
+    Ok(n)
 }
 
 fn parse_setting(text: &str) -> Result<(String, String), String> {

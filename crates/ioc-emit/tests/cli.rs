@@ -321,6 +321,19 @@ fn lookback_is_validated_and_used() {
 fn usage_errors_exit_2() {
     let unknown = ioc_emit(&["--backend", "nosuch", &fixture("writeup-pipe")]);
     assert_eq!(unknown.status.code(), Some(2));
+    let small = ioc_emit(&[
+        "--backend",
+        "kql",
+        "--max-query-chars",
+        "499",
+        &fixture("writeup-pipe"),
+    ]);
+    assert_eq!(small.status.code(), Some(2));
+    assert!(
+        stderr(&small).contains("499 is too small: a part needs at least 500 characters"),
+        "{}",
+        stderr(&small)
+    );
     assert!(stderr(&unknown).contains("unknown backend \"nosuch\"; linked backends: "));
     let profile = ioc_emit(&[
         "--backend",

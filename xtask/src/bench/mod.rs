@@ -241,7 +241,7 @@ pub fn run(options: &Options) -> Result<()> {
     }
     println!("{}", table(&rows));
     println!(
-        "Ours: the run with the median wall time of {} (each figure from that one run); \
+        "Ours: of {} runs each, the one with the median wall time (all its figures shown); \
          pySigma: one run.",
         options.repeat
     );
