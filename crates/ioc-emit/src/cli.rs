@@ -375,24 +375,26 @@ fn execute(cli: &Cli) -> Result<(), Failure> {
         PipelineError::Emit(e) => Failure::new(3, e),
         PipelineError::Coverage(e) => Failure::new(70, e),
     })?;
-    output::report(&outcome.summary);
     let summary = &outcome.summary;
+    // Checked before the account of the run, whose notes (upload this watchlist) would speak of
+    // files that are not written.
+    if cli.out_dir.is_none() && cli.format == OutputFormat::Text && !summary.artifacts.is_empty() {
+        let names: Vec<&str> = summary.artifacts.iter().map(|a| a.name.as_str()).collect();
+        return Err(Failure::new(
+            2,
+            format!(
+                "the queries need files that text output cannot carry ({}); \
+                 use --out-dir DIR, or --format json",
+                names.join(", ")
+            ),
+        ));
+    }
+    output::report(summary);
     if let Some(dir) = &cli.out_dir {
         let written = out_dir::write(dir, summary, backend, output)
             .map_err(|e| Failure::new(1, format!("{e:#}")))?;
         log::info!("wrote {} files to {}", written.len(), dir.display());
     } else {
-        if cli.format == OutputFormat::Text && !summary.artifacts.is_empty() {
-            let names: Vec<&str> = summary.artifacts.iter().map(|a| a.name.as_str()).collect();
-            return Err(Failure::new(
-                2,
-                format!(
-                    "the queries need files that text output cannot carry ({}); \
-                     use --out-dir DIR, or --format json",
-                    names.join(", ")
-                ),
-            ));
-        }
         let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
         let written = match (cli.format, output) {
             (OutputFormat::Text, Output::Queries) => {

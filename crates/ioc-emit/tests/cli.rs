@@ -763,6 +763,8 @@ fn nothing_to_hunt_exits_4_and_lookup_files_need_a_place() {
     ]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("--out-dir"), "{}", stderr(&output));
+    // Nothing is written, so no note tells the user to upload it.
+    assert!(!stderr(&output).contains("upload"), "{}", stderr(&output));
     assert!(output.stdout.is_empty());
 
     // Defender has no watchlists: the CSV must be read from a URL.
