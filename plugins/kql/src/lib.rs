@@ -399,9 +399,23 @@ pub(crate) fn table_key(table: &Table) -> String {
 
 fn header(text: &mut String, ctx: &Context, table: &Table, idx: &[usize], part: &str) {
     let detection = ctx.detection;
+    // Indicators are sorted by kind, so a query's list comes in runs of one kind: counted per
+    // run, not per indicator.
     let mut counts: BTreeMap<IndicatorKind, usize> = BTreeMap::new();
+    let mut run: Option<(IndicatorKind, usize)> = None;
     for &i in idx {
-        *counts.entry(detection.indicators[i].kind()).or_default() += 1;
+        let kind = detection.indicators[i].kind();
+        match &mut run {
+            Some((k, n)) if *k == kind => *n += 1,
+            _ => {
+                if let Some((k, n)) = run.replace((kind, 1)) {
+                    *counts.entry(k).or_default() += n;
+                }
+            }
+        }
+    }
+    if let Some((k, n)) = run {
+        *counts.entry(k).or_default() += n;
     }
     let by_kind: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
     let _ = writeln!(

@@ -103,9 +103,11 @@ impl Backend for Sigma {
         }
         let detection_date = rule::earliest_date(detection.indicators.iter());
         let mut covered = vec![false; detection.indicators.len()];
+        // Each hunt scans the kinds, a byte apiece, not the indicators themselves.
+        let kind_of: Vec<IndicatorKind> = detection.indicators.iter().map(|i| i.kind()).collect();
         for hunt in hunt::HUNTS {
-            let indices: Vec<usize> = (0..detection.indicators.len())
-                .filter(|&i| hunt.kinds.contains(&detection.indicators[i].kind()))
+            let indices: Vec<usize> = (0..kind_of.len())
+                .filter(|&i| hunt.kinds.contains(&kind_of[i]))
                 .collect();
             if indices.is_empty() {
                 continue;
