@@ -58,12 +58,89 @@ pub fn json(summary: &Summary) -> String {
 /// The layout is serde_json's pretty one, except that each record sits on one line of its
 /// own: a million records print as a million lines rather than sixteen million, a grep for a
 /// value finds the whole record, and a diff of two runs shows one line per record that changed.
+///
+/// The records, most of a big run's bytes, are rendered on every core a window at a time and
+/// written in order, so the output is the same as one thread's.
 pub fn write_json(out: &mut impl std::io::Write, summary: &Summary) -> std::io::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(&mut *out, RecordLines::default());
-    summary
+    InParallel(summary)
         .serialize(&mut serializer)
         .map_err(std::io::Error::from)?;
     out.write_all(b"\n")
+}
+
+/// The summary as its derived `Serialize` writes it, field for field, except that the records
+/// are rendered in parallel. A test checks that the two agree, so a field added to [`Summary`]
+/// and not here fails it.
+struct InParallel<'s>(&'s Summary);
+
+impl Serialize for InParallel<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let Summary {
+            backend,
+            profile,
+            title,
+            family,
+            sources,
+            counts,
+            records,
+            queries,
+            exclusions,
+            warnings,
+            notes,
+            artifacts,
+            rules,
+        } = self.0;
+        let mut fields = serializer.serialize_struct("Summary", 13)?;
+        fields.serialize_field("backend", backend)?;
+        if profile.is_some() {
+            fields.serialize_field("profile", profile)?;
+        }
+        fields.serialize_field("title", title)?;
+        if family.is_some() {
+            fields.serialize_field("family", family)?;
+        }
+        fields.serialize_field("sources", sources)?;
+        fields.serialize_field("counts", counts)?;
+        fields.serialize_field("records", &Records(records))?;
+        fields.serialize_field("queries", queries)?;
+        fields.serialize_field("exclusions", exclusions)?;
+        fields.serialize_field("warnings", warnings)?;
+        fields.serialize_field("notes", notes)?;
+        if !artifacts.is_empty() {
+            fields.serialize_field("artifacts", artifacts)?;
+        }
+        if !rules.is_empty() {
+            fields.serialize_field("rules", rules)?;
+        }
+        fields.end()
+    }
+}
+
+/// Records per window rendered at once: a few MB of text in flight.
+const RECORD_WINDOW: usize = 1 << 14;
+
+struct Records<'s>(&'s [ioc_core::summary::RecordReport]);
+
+impl Serialize for Records<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use rayon::prelude::*;
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for window in self.0.chunks(RECORD_WINDOW) {
+            // Each record compactly, as RecordLines lays out a record; written raw below.
+            let rendered = window
+                .par_iter()
+                .map(serde_json::value::to_raw_value)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(S::Error::custom)?;
+            for record in &rendered {
+                seq.serialize_element(record)?;
+            }
+        }
+        seq.end()
+    }
 }
 
 /// serde_json's pretty layout, with the elements of the top-level `records` array each written
@@ -321,6 +398,44 @@ mod tests {
             serde_json::Serializer::with_formatter(&mut out, RecordLines::default());
         value.serialize(&mut serializer).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// The parallel writer writes what the derived `Serialize` of the summary says, field for
+    /// field, with and without the optional fields, across more than one window of records.
+    #[test]
+    fn the_parallel_layout_says_what_the_derived_one_says() {
+        let derived = |summary: &Summary| {
+            let mut out = Vec::new();
+            let mut serializer =
+                serde_json::Serializer::with_formatter(&mut out, RecordLines::default());
+            summary.serialize(&mut serializer).unwrap();
+            out.push(b'\n');
+            String::from_utf8(out).unwrap()
+        };
+        // Emitted, duplicate and rejected records, past one window.
+        let mut text: String = (0..RECORD_WINDOW + 3)
+            .map(|n| format!("h{n}.example.com\n"))
+            .collect();
+        text.push_str("h1.example.com\nhttp://[not a url\n");
+        let backend = ioc_core::find_backend("kql").expect("kql is linked");
+        let inputs = [("feed.txt".to_string(), text)];
+        let options = ioc_core::EmitOptions::default();
+        let mut summary = crate::pipeline::emit(&inputs, None, backend, &options)
+            .unwrap()
+            .summary;
+        assert!(summary.records.len() > RECORD_WINDOW);
+        assert_eq!(json(&summary), derived(&summary));
+        summary.profile = None;
+        summary.family = Some("fam \"x\"".into());
+        summary.rules.push(ioc_core::Artifact {
+            name: "r.yml".into(),
+            content: "title: r\n".into(),
+        });
+        summary.artifacts.push(ioc_core::Artifact {
+            name: "w.csv".into(),
+            content: "a,b\n".into(),
+        });
+        assert_eq!(json(&summary), derived(&summary));
     }
 
     /// Records with nested and empty values are one line each; a field after `records` (keys
