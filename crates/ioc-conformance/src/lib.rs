@@ -351,16 +351,24 @@ pub fn split_subsets(detection: &Detection, items: &[usize]) -> Vec<Vec<usize>> 
             by_group.entry(ip.to_string()).or_default().push(i);
         }
     }
-    let tried = std::cell::RefCell::new(Vec::new());
+    // The split tries the halves of a part on two threads: the subsets come in any order, and
+    // are sorted so that a test sees them in one.
+    let tried = std::sync::Mutex::new(Vec::new());
     ioc_core::partition::split(
         items,
         |&i| detection.indicators[i].value.to_string(),
         |part| {
-            tried.borrow_mut().push(part.to_vec());
+            tried
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(part.to_vec());
             false
         },
     );
-    let mut all = tried.into_inner();
+    let mut all = tried
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    all.sort_unstable();
     all.extend(by_group.into_values());
     all
 }

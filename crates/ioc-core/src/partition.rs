@@ -9,6 +9,8 @@
 //! [`render_parts`] is the whole loop a backend runs: split, render each part with its label,
 //! and note a part that is still too long.
 
+use rayon::prelude::*;
+
 use crate::Query;
 
 /// FNV-1a, 64-bit, then MurmurHash3's 64-bit finaliser: small, stable across platforms and
@@ -39,18 +41,19 @@ pub struct Part<T> {
 /// Splits `items` into parts for which `fits` holds, by the bits of `stable_hash(key(item))`,
 /// most significant first. A single item that does not fit becomes a part of its own; the caller
 /// decides what to say about it.
-pub fn split<T: Clone>(
+///
+/// The two halves of a split are tried on two threads (rayon): `fits` often renders the part to
+/// measure it. The parts come back in the same order whatever the threads did.
+pub fn split<T: Clone + Send + Sync>(
     items: &[T],
-    key: impl Fn(&T) -> String,
-    fits: impl Fn(&[T]) -> bool,
+    key: impl Fn(&T) -> String + Sync,
+    fits: impl Fn(&[T]) -> bool + Sync,
 ) -> Vec<Part<T>> {
     let hashed: Vec<(u64, T)> = items
-        .iter()
+        .par_iter()
         .map(|i| (stable_hash(&key(i)), i.clone()))
         .collect();
-    let mut out = Vec::new();
-    split_into(&hashed, 0, String::new(), &fits, &mut out);
-    out
+    split_into(&hashed, 0, String::new(), &fits)
 }
 
 /// How long a backend lets one query be, for the note about a part that stays too long.
@@ -71,16 +74,19 @@ pub struct Limit<'a> {
 ///
 /// Every backend that splits goes through here, so the parts, their labels and the note read
 /// the same in each.
-pub fn render_parts<T: Clone + Ord, R, E>(
+pub fn render_parts<T: Clone + Ord + Send + Sync, R, E>(
     items: &[T],
-    key: impl Fn(&T) -> String,
-    fits: impl Fn(&[T]) -> bool,
+    key: impl Fn(&T) -> String + Sync,
+    fits: impl Fn(&[T]) -> bool + Sync,
     mut render: impl FnMut(&[T], &str) -> Result<Option<R>, E>,
     query: impl Fn(&R) -> &Query,
     limit: Limit<'_>,
     notes: &mut Vec<String>,
 ) -> Result<Vec<R>, E> {
     let parts = split(items, key, fits);
+    // Rendered in order on this thread: rendering the parts on rayon's threads as well made a
+    // million-value Sigma run slower on the project's VM (more system time, 7.4-8.8 s against
+    // 7.3-8.3 s), though it sped up inline KQL and SPL at 10,000 values by a fifth to a third.
     let mut out = Vec::with_capacity(parts.len());
     for part in parts {
         let mut items = part.items;
@@ -107,31 +113,33 @@ pub fn render_parts<T: Clone + Ord, R, E>(
 /// Items with the hash of their key.
 type Hashed<T> = Vec<(u64, T)>;
 
-fn split_into<T: Clone>(
+fn split_into<T: Clone + Send + Sync>(
     items: &[(u64, T)],
     depth: u32,
     label: String,
-    fits: &impl Fn(&[T]) -> bool,
-    out: &mut Vec<Part<T>>,
-) {
+    fits: &(impl Fn(&[T]) -> bool + Sync),
+) -> Vec<Part<T>> {
     if items.is_empty() {
-        return;
+        return Vec::new();
     }
     let plain: Vec<T> = items.iter().map(|(_, t)| t.clone()).collect();
     if depth == 64 || items.len() == 1 || fits(&plain) {
-        out.push(Part {
+        return vec![Part {
             label,
             items: plain,
-        });
-        return;
+        }];
     }
     let bit = 63 - depth;
     let (zeros, ones): (Hashed<T>, Hashed<T>) = items
         .iter()
         .cloned()
         .partition(|(h, _)| (h >> bit) & 1 == 0);
-    split_into(&zeros, depth + 1, format!("{label}0"), fits, out);
-    split_into(&ones, depth + 1, format!("{label}1"), fits, out);
+    let (mut parts, more) = rayon::join(
+        || split_into(&zeros, depth + 1, format!("{label}0"), fits),
+        || split_into(&ones, depth + 1, format!("{label}1"), fits),
+    );
+    parts.extend(more);
+    parts
 }
 
 #[cfg(test)]
