@@ -43,7 +43,8 @@ pub struct Part<T> {
 /// decides what to say about it.
 ///
 /// The two halves of a split are tried on two threads (rayon): `fits` often renders the part to
-/// measure it. The parts come back in the same order whatever the threads did.
+/// measure it, and must be a pure measure, with no side effects. The parts come back in the same
+/// order whatever the threads did.
 pub fn split<T: Clone + Send + Sync>(
     items: &[T],
     key: impl Fn(&T) -> String + Sync,

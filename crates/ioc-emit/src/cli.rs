@@ -184,7 +184,7 @@ const MIN_QUERY_CHARS: u64 = 500;
 fn parse_max_query_chars(text: &str) -> Result<u64, String> {
     let n: u64 = text
         .parse()
-        .map_err(|_| format!("{text:?} is not a whole number of characters"))?;
+        .map_err(|e| format!("{text:?} is not a number of characters: {e}"))?;
     if n < MIN_QUERY_CHARS {
         return Err(format!(
             "{n} is too small: a part needs at least {MIN_QUERY_CHARS} characters"

@@ -801,13 +801,16 @@ fn nothing_to_hunt_exits_4_and_lookup_files_need_a_place() {
             &fixture("writeup-pipe"),
         ])
     };
-    let output = run("https://files.example/iocs.csv");
+    let output = run("https://files.example/iocs.csv?sv=1&sig=SECRET");
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("lookup-url https://files.example/iocs.csv is not used"),
         "{}",
         stderr(&output)
     );
+    // The token of an unused URL is not repeated, on standard error or in the summary.
+    assert!(!stderr(&output).contains("SECRET"), "{}", stderr(&output));
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("SECRET"));
     // A bad backend setting exits with the backend's code, as the README's Limits say.
     let output = run("notaurl");
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));

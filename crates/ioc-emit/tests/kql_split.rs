@@ -121,7 +121,7 @@ fn a_watchlist_over_the_upload_cap_needs_a_url_and_then_reads_it_with_externalda
     let mut with_url = lookup.clone();
     with_url.settings.insert(
         "lookup-url".to_string(),
-        "https://files.example/ioc \"feed\".csv".to_string(),
+        "https://files.example/ioc\"feed\"\\x.csv?sv=1&sig=a%2Bb".to_string(),
     );
     let summary = common::emit("kql", "huge.md", &text, &with_url).unwrap();
     assert!(summary.artifacts[0].content.len() > 3_800_000);
@@ -144,6 +144,6 @@ fn a_watchlist_over_the_upload_cap_needs_a_url_and_then_reads_it_with_externalda
         let literals = result["literals"].as_array().unwrap();
         assert!(literals
             .iter()
-            .any(|l| l == "https://files.example/ioc \"feed\".csv"));
+            .any(|l| l == "https://files.example/ioc\"feed\"\\x.csv?sv=1&sig=a%2Bb"));
     }
 }

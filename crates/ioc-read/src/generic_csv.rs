@@ -209,27 +209,24 @@ pub(crate) fn read(name: &str, text: &str, intake: &mut Intake<'_>) -> Result<()
     let skip = usize::from(has_header);
     // One copy of the name, shared by every row's source.
     let file: Arc<str> = Arc::from(name);
+    let delimiter = char::from(delimiter);
     for ((line, row), end) in rows.iter().zip(ends).skip(skip) {
-        if end > *line
+        // A quote left open takes the rows after it into one cell, up to the next quote or the
+        // end of the file. A quoted cell may hold line breaks, but one whose later lines hold
+        // the delimiter has most likely swallowed rows: name the lines it took.
+        let swallowed = end > *line
             && row
-                .get(layout.value)
-                .is_some_and(|v| v.contains(['\n', '\r']))
-        {
-            // A quote left open takes the rows after it into one cell: name every line taken.
-            let found = Found {
-                source: Source::line(file.clone(), *line),
-                raw: row.get(layout.value).unwrap_or_default(),
-                declared: layout.find(Role::Type).and_then(|i| row.get(i)),
-                meta: Metadata::default(),
-            };
-            intake.reject(
-                found,
+                .iter()
+                .any(|cell| cell.lines().skip(1).any(|l| l.contains(delimiter)));
+        if swallowed {
+            intake.warn(
+                &Source::line(file.clone(), *line),
                 format!(
-                    "the value runs from line {line} to line {end} inside quotes; \
-                     is a quote not closed?"
+                    "a quoted cell runs from line {line} to line {end} and holds what look like \
+                     rows; is a quote not closed? Lines {} to {end} are read as part of it",
+                    line + 1
                 ),
             );
-            continue;
         }
         read_row(&file, *line, row, &layout, intake);
     }
@@ -464,26 +461,41 @@ mod tests {
         d.indicators.iter().map(|i| i.value.to_string()).collect()
     }
 
-    /// A quote left open takes the rows after it into its cell: the row is rejected naming
-    /// every line it took, while a quoted line break in another column is plain CSV.
+    /// A quote left open takes the rows after it into its cell: a warning names the lines it
+    /// took, whichever cell it was, and the row is read as it stands (a value with a line break
+    /// is rejected). A quoted line break with no row-like line after it is plain CSV.
     #[test]
-    fn an_open_quote_is_rejected_with_the_lines_it_took() {
-        let (d, records) = run("value,type,comment\n\
-             1.2.3.4,ip,\"spans\ntwo lines\"\n\
-             \"unterminated,domain\n\
-             example.com,domain\n\
-             \n\
-             example.net,domain\n");
-        assert_eq!(values(&d), ["1.2.3.4"]);
-        assert_eq!(records.len(), 2);
-        assert_eq!(records[0].source.line, Some(2));
-        assert_eq!(records[1].source.line, Some(4));
-        let RecordState::Rejected(reason) = &records[1].state else {
-            panic!("{:?}", records[1].state);
+    fn an_open_quote_is_named_with_the_lines_it_took() {
+        let run_warned = |text: &str| {
+            let (d, records) = run(text);
+            (values(&d), records, d.warnings.clone())
         };
-        assert_eq!(
-            reason,
-            "the value runs from line 4 to line 7 inside quotes; is a quote not closed?"
+        let (values, records, warnings) = run_warned(
+            "value,type,comment\r\n\
+             1.2.3.4,ip,\"spans\r\ntwo lines\"\r\n\
+             \"unterminated,domain\r\n\
+             example.com,domain\r\n\
+             \r\n\
+             example.net,domain",
+        );
+        assert_eq!(values, ["1.2.3.4"]);
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[1].source.line, Some(4));
+        assert!(matches!(records[1].state, RecordState::Rejected(_)));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("v.csv:4")
+                && warnings[0].contains("from line 4 to line 7")
+                && warnings[0].contains("Lines 5 to 7"),
+            "{warnings:?}"
+        );
+        // Open in a later column: the value is read, and the lines taken are still named.
+        let (values, _, warnings) =
+            run_warned("value,type,comment\n5.6.7.8,ip,\"oops\n9.9.9.9,ip,x\n");
+        assert_eq!(values, ["5.6.7.8"]);
+        assert!(
+            warnings[0].contains("from line 2 to line 3"),
+            "{warnings:?}"
         );
     }
 

@@ -79,8 +79,10 @@ pub fn emit(ctx: &Context) -> Result<(Vec<Rendered>, Artifact, Vec<String>), Emi
              search key"
         ));
         if let Some(url) = &ctx.settings.lookup_url {
+            // Without its query: a SAS token there is a credential, and this URL is not used.
+            let shown = url.split(['?', '#']).next().unwrap_or(url);
             notes.push(format!(
-                "lookup-url {url} is not used: the watchlist CSV is {} bytes, within \
+                "lookup-url {shown} is not used: the watchlist CSV is {} bytes, within \
                  Sentinel's upload cap, so the queries read the watchlist",
                 csv.len()
             ));

@@ -89,11 +89,23 @@ fn is_alias(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// `externaldata` reads from an HTTP(S) address (a storage blob, often with a SAS token).
+/// `externaldata` reads from an HTTP(S) address (a storage blob, often with a SAS token). The
+/// text is used as given, so it must be one a URL parser takes without mending: no spaces or
+/// control characters (which WHATWG parsing trims or drops), and `scheme://` written out.
 fn check_url(text: &str) -> Result<(), String> {
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "setting lookup-url={text:?}: a URL holds no spaces or control characters \
+             (percent-encode them)"
+        ));
+    }
     let parsed = url::Url::parse(text)
         .map_err(|e| format!("setting lookup-url={text:?}: not a URL ({e})"))?;
-    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+    let lower = text.to_ascii_lowercase();
+    if !matches!(parsed.scheme(), "https" | "http")
+        || parsed.host_str().is_none()
+        || !(lower.starts_with("https://") || lower.starts_with("http://"))
+    {
         return Err(format!(
             "setting lookup-url={text:?}: externaldata reads an http or https address"
         ));
@@ -160,6 +172,9 @@ mod tests {
             "not a url",
             "file:///tmp/x.csv",
             "ftp://host/x.csv",
+            "https://h/x.csv\n",
+            " https://h/x.csv",
+            "https:h/x.csv",
         ] {
             let err = parse(&[("lookup-url", bad)]).unwrap_err();
             assert!(err.starts_with("setting lookup-url="), "{bad:?}: {err}");
