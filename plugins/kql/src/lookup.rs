@@ -30,7 +30,7 @@ pub fn emit(ctx: &Context) -> Result<(Vec<Rendered>, Artifact, Vec<String>), Emi
         .settings
         .watchlist
         .clone()
-        .unwrap_or_else(|| slug(detection.label()));
+        .unwrap_or_else(|| default_alias(detection.label()));
     let csv = watchlist_csv(detection)?;
     let mut notes = Vec::new();
     let external = csv.len() > WATCHLIST_MAX_BYTES || ctx.profile == Profile::Defender;
@@ -127,6 +127,17 @@ pub fn emit(ctx: &Context) -> Result<(Vec<Rendered>, Artifact, Vec<String>), Emi
         },
         notes,
     ))
+}
+
+/// The detection's slug, cut to the length an alias may have.
+fn default_alias(label: &str) -> String {
+    // A slug is ASCII, so any byte is a character boundary.
+    let mut alias = slug(label);
+    alias.truncate(crate::settings::MAX_ALIAS);
+    while alias.ends_with('-') {
+        alias.pop();
+    }
+    alias
 }
 
 /// The watchlist rows. URLs get a row per form a log may hold (with and without the scheme, and
@@ -362,5 +373,25 @@ fn query(
         },
         table,
         entities,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_alias_is_one_sentinel_takes() {
+        assert_eq!(default_alias("QuietCrane C2 feed"), "quietcrane-c2-feed");
+        // 63 letters, a space, more: cut at 64, and the dash that would end it goes.
+        let long = format!("{} tail of the title", "a".repeat(63));
+        let alias = default_alias(&long);
+        assert_eq!(alias, "a".repeat(63));
+        assert!(crate::settings::is_alias(&alias));
+        let alias = default_alias(&"Very long title ".repeat(10));
+        assert!(
+            alias.len() <= 64 && crate::settings::is_alias(&alias),
+            "{alias}"
+        );
     }
 }

@@ -28,7 +28,7 @@ impl Settings {
                 "watchlist" => {
                     if !is_alias(value) {
                         return Err(format!(
-                            "setting watchlist={value:?}: a watchlist alias is 1 to 64 ASCII \
+                            "setting watchlist={value:?}: a watchlist alias is 1 to {MAX_ALIAS} ASCII \
                              letters, digits, '-' and '_'"
                         ));
                     }
@@ -81,9 +81,12 @@ impl Settings {
     }
 }
 
+/// The longest watchlist alias.
+pub(crate) const MAX_ALIAS: usize = 64;
+
 /// A name Sentinel takes as a watchlist alias.
-fn is_alias(name: &str) -> bool {
-    (1..=64).contains(&name.len())
+pub(crate) fn is_alias(name: &str) -> bool {
+    (1..=MAX_ALIAS).contains(&name.len())
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
