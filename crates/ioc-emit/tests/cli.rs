@@ -321,6 +321,7 @@ fn lookback_is_validated_and_used() {
 fn usage_errors_exit_2() {
     let unknown = ioc_emit(&["--backend", "nosuch", &fixture("writeup-pipe")]);
     assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("unknown backend \"nosuch\"; linked backends: "));
     let small = ioc_emit(&[
         "--backend",
         "kql",
@@ -334,7 +335,6 @@ fn usage_errors_exit_2() {
         "{}",
         stderr(&small)
     );
-    assert!(stderr(&unknown).contains("unknown backend \"nosuch\"; linked backends: "));
     let profile = ioc_emit(&[
         "--backend",
         "kql",

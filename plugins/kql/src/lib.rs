@@ -401,21 +401,10 @@ fn header(text: &mut String, ctx: &Context, table: &Table, idx: &[usize], part: 
     let detection = ctx.detection;
     // Indicators are sorted by kind, so a query's list comes in runs of one kind: counted per
     // run, not per indicator.
+    let kind = |i: usize| detection.indicators[i].kind();
     let mut counts: BTreeMap<IndicatorKind, usize> = BTreeMap::new();
-    let mut run: Option<(IndicatorKind, usize)> = None;
-    for &i in idx {
-        let kind = detection.indicators[i].kind();
-        match &mut run {
-            Some((k, n)) if *k == kind => *n += 1,
-            _ => {
-                if let Some((k, n)) = run.replace((kind, 1)) {
-                    *counts.entry(k).or_default() += n;
-                }
-            }
-        }
-    }
-    if let Some((k, n)) = run {
-        *counts.entry(k).or_default() += n;
+    for run in idx.chunk_by(|&a, &b| kind(a) == kind(b)) {
+        *counts.entry(kind(run[0])).or_default() += run.len();
     }
     let by_kind: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
     let _ = writeln!(

@@ -89,27 +89,16 @@ pub fn emit(ctx: &Context) -> Result<(Vec<Rendered>, Artifact, Vec<String>), Emi
         }
     }
 
-    // Each query lists every indicator of its kinds: counted once, so that each list is
-    // allocated once at its size rather than grown through a million pushes.
-    // The kinds are read once into a list a byte apiece: a query then scans that, not the
-    // indicators themselves, which lie a few hundred bytes apart.
+    // The kinds are read once into a list a byte apiece: a query scans that, not the
+    // indicators themselves, which lie a few hundred bytes apart. It scans it twice, to count
+    // its indicators and then list them, so that each list is allocated once at its size
+    // rather than grown through a million pushes.
     let kind_of: Vec<IndicatorKind> = detection.indicators.iter().map(|i| i.kind()).collect();
-    let mut per_kind: Vec<(IndicatorKind, usize)> = Vec::new();
-    for &kind in &kind_of {
-        match per_kind.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, n)) => *n += 1,
-            None => per_kind.push((kind, 1)),
-        }
-    }
     let mut queries = Vec::new();
     for table in ctx.profile.tables() {
         for hunt in table.hunts {
             for (label, kinds, body) in hunt_bodies(hunt, &source) {
-                let size = per_kind
-                    .iter()
-                    .filter(|(k, _)| kinds.contains(k))
-                    .map(|(_, n)| n)
-                    .sum();
+                let size = kind_of.iter().filter(|k| kinds.contains(k)).count();
                 let mut items: Vec<usize> = Vec::with_capacity(size);
                 items.extend((0..kind_of.len()).filter(|&i| kinds.contains(&kind_of[i])));
                 if items.is_empty() {
